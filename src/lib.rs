@@ -1,0 +1,3 @@
+//! annual-review: publishes the Ombudsman's annual review letters.
+
+pub mod sample;
