@@ -1,0 +1,221 @@
+//! The command line: arguments, messages and exit statuses.
+//!
+//! Exit status 0: everything requested was done. 1: some letters failed (the others were
+//! written) or a file could not be written. 2: the input or the command line is invalid and
+//! nothing was written.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::build::{self, BuildError, BuildOptions};
+use crate::progress::Progress;
+
+#[derive(Parser)]
+#[command(
+    name = "annual-review",
+    version,
+    about = "Publishes the Ombudsman's annual review letters"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile the letters and the statistics of a publication.
+    Build(BuildArgs),
+    /// Print the JSON data one letter's template reads as `/data.json`: for template authors,
+    /// and for compiling a letter with the plain `typst` command line.
+    LetterData(LetterDataArgs),
+}
+
+#[derive(clap::Args)]
+struct LetterDataArgs {
+    /// The input folder.
+    #[arg(long, default_value = "input")]
+    input: PathBuf,
+    /// The folder of templates.
+    #[arg(long, default_value = "typst-templates")]
+    templates: PathBuf,
+    /// The authority (code or exact name).
+    #[arg(long = "authority", value_name = "CODE_OR_NAME")]
+    authority: String,
+}
+
+#[derive(clap::Args)]
+struct BuildArgs {
+    /// The input folder: publication.toml, authorities.csv, decisions.csv, compliance.csv, commentary/.
+    #[arg(long, default_value = "input")]
+    input: PathBuf,
+    /// Where `<year>/letters/*.pdf` and the statistics files are written.
+    #[arg(long, default_value = "output")]
+    output: PathBuf,
+    /// The folder of templates; publication.toml's `template` names one inside it.
+    #[arg(long, default_value = "typst-templates")]
+    templates: PathBuf,
+    /// Only make the letter of this authority (code or exact name); repeat for more.
+    #[arg(long = "authority", value_name = "CODE_OR_NAME")]
+    authorities: Vec<String>,
+    /// Letters compiled at once [default: the number of cores].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+}
+
+/// Runs the command line and returns the exit status.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build(args) => run_build(args),
+        Command::LetterData(args) => run_letter_data(args),
+    }
+}
+
+fn run_letter_data(args: LetterDataArgs) -> ExitCode {
+    match build::letter_data_json(&args.input, &args.templates, &args.authority) {
+        Ok(json) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => report_build_error(&error),
+    }
+}
+
+fn run_build(args: BuildArgs) -> ExitCode {
+    let jobs = args
+        .jobs
+        .map(usize::from)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    // Typst and its PDF writer use the global rayon pool inside each letter: keep it to the
+    // same number of threads so that `--jobs` bounds the cores used.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build_global();
+    let options = BuildOptions {
+        input: args.input,
+        output: args.output,
+        templates: args.templates,
+        authorities: args.authorities,
+        jobs,
+    };
+    let progress = ProgressBarReport::new();
+    match build::build(&options, &progress) {
+        Ok(report) => {
+            for failure in &report.failures {
+                eprintln!(
+                    "error: the letter to {} (`{}`) failed:",
+                    failure.name, failure.code
+                );
+                for line in failure.error.to_string().lines() {
+                    eprintln!("  {line}");
+                }
+            }
+            let letters_dir = report.year_dir.join("letters");
+            let seconds = report.elapsed.as_secs_f64();
+            if report.failures.is_empty() {
+                eprintln!(
+                    "wrote {} in `{}` in {seconds:.1} s",
+                    plural(report.written.len(), "letter"),
+                    letters_dir.display()
+                );
+                ExitCode::SUCCESS
+            } else {
+                eprintln!(
+                    "wrote {} in `{}`, {} failed, in {seconds:.1} s",
+                    plural(report.written.len(), "letter"),
+                    letters_dir.display(),
+                    report.failures.len()
+                );
+                ExitCode::from(1)
+            }
+        }
+        Err(error) => report_build_error(&error),
+    }
+}
+
+/// Prints why a build did not start and returns the exit status that says so.
+fn report_build_error(error: &BuildError) -> ExitCode {
+    match error {
+        BuildError::Input(problems) => {
+            eprintln!("{problems}");
+            eprintln!(
+                "error: the input has {}; nothing was written",
+                plural(problems.len(), "problem")
+            );
+            ExitCode::from(2)
+        }
+        BuildError::UnknownAuthority { .. } | BuildError::Template(_) => {
+            eprintln!("error: {}", error_chain(error));
+            eprintln!("nothing was written");
+            ExitCode::from(2)
+        }
+        BuildError::Write(_) => {
+            eprintln!("error: {}", error_chain(error));
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// An error and its causes on one line, as `error: cause: cause`.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        // Some messages already include their cause; do not say it twice.
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal.
+struct ProgressBarReport {
+    bar: ProgressBar,
+}
+
+impl ProgressBarReport {
+    fn new() -> Self {
+        let target = if std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let bar = ProgressBar::with_draw_target(None, target);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} letters  {wide_msg}")
+                .expect("a valid progress template"),
+        );
+        ProgressBarReport { bar }
+    }
+}
+
+impl Progress for ProgressBarReport {
+    fn start(&self, total: usize) {
+        self.bar.set_length(total as u64);
+    }
+
+    fn letter_done(&self, name: &str) {
+        self.bar.set_message(name.to_string());
+        self.bar.inc(1);
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

@@ -1,0 +1,61 @@
+//! `commentary/CODE.typ`: optional council-specific sections of the letters.
+
+use std::path::Path;
+
+use super::Commentary;
+use super::problems::{Location, Problem, Problems};
+use super::records::AuthorityLookup;
+
+/// Reads every `*.typ` file of `dir` (a missing folder means no commentary) into a list indexed
+/// like the authorities. Other files are left alone: they may be notes or images it uses.
+pub fn load(
+    dir: &Path,
+    lookup: &AuthorityLookup,
+    authority_count: usize,
+    problems: &mut Problems,
+) -> Vec<Option<Commentary>> {
+    let mut commentary = vec![None; authority_count];
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return commentary;
+    };
+    let mut paths: Vec<_> = entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == "typ"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let code = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let Some(index) = lookup.find(&code) else {
+            problems.push(
+                Problem::new(
+                    Location::file(&path),
+                    format!("found commentary for `{code}`, expected a file named after an authority's code in authorities.csv"),
+                )
+                .with_hint(lookup.suggestion(&code)),
+            );
+            continue;
+        };
+        match std::fs::read(&path).map(String::from_utf8) {
+            Ok(Ok(text)) => commentary[index] = Some(Commentary { path, text }),
+            Ok(Err(error)) => {
+                let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+                let before = String::from_utf8_lossy(valid);
+                let line = before.matches('\n').count() as u64 + 1;
+                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
+                problems.push(Problem::new(
+                    Location::at(&path, line, column),
+                    "found invalid UTF-8, expected UTF-8 text",
+                ));
+            }
+            Err(error) => problems.push(Problem::new(
+                Location::file(&path),
+                format!("cannot read: {error}"),
+            )),
+        }
+    }
+    commentary
+}

@@ -1,0 +1,245 @@
+//! `publication.toml`: the year being published, its dates, template and signatory.
+
+use std::ops::Range;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::problems::{Location, Problem, Problems};
+use super::suggest;
+
+/// How the average in similar authorities is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AverageMethod {
+    /// The mean of the unrounded rates of the authorities of the type with a non-zero denominator.
+    MeanOfRates,
+    /// The type's summed numerators divided by its summed denominators.
+    Pooled,
+}
+
+impl AverageMethod {
+    pub fn label(self) -> &'static str {
+        match self {
+            AverageMethod::MeanOfRates => "mean-of-rates",
+            AverageMethod::Pooled => "pooled",
+        }
+    }
+}
+
+/// Who signs the letters.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signatory {
+    pub name: String,
+    #[serde(default)]
+    pub titles: Vec<String>,
+}
+
+/// The validated contents of `publication.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicationConfig {
+    /// The year's label, e.g. `2020-21`: used in file names and headings.
+    pub year: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub letter_date: NaiveDate,
+    pub publish_date: NaiveDate,
+    /// The template folder's name inside the templates folder.
+    pub template: String,
+    pub average: AverageMethod,
+    pub signatory: Signatory,
+}
+
+/// The file as written, with the position of every value for error messages.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    year: Spanned<String>,
+    period_start: Spanned<toml::value::Datetime>,
+    period_end: Spanned<toml::value::Datetime>,
+    letter_date: Spanned<toml::value::Datetime>,
+    publish_date: Spanned<toml::value::Datetime>,
+    template: Spanned<String>,
+    average: AverageMethod,
+    signatory: Signatory,
+}
+
+/// Reads and checks `path`. `templates_dir` is where the named template folder must exist.
+pub fn load(
+    path: &Path,
+    templates_dir: &Path,
+    problems: &mut Problems,
+) -> Option<PublicationConfig> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            problems.push(Problem::new(
+                Location::file(path),
+                "file not found, expected the publication settings (year, dates, template, signatory)",
+            ));
+            return None;
+        }
+        Err(error) => {
+            problems.push(Problem::new(
+                Location::file(path),
+                format!("cannot read: {error}"),
+            ));
+            return None;
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+            let text = String::from_utf8_lossy(valid);
+            problems.push(Problem::new(
+                at(path, &text, valid.len()..valid.len()),
+                "found invalid UTF-8, expected UTF-8 text",
+            ));
+            return None;
+        }
+    };
+    let raw: RawConfig = match toml::from_str(&text) {
+        Ok(raw) => raw,
+        Err(error) => {
+            let location = match error.span() {
+                Some(span) => at(path, &text, span),
+                None => Location::file(path),
+            };
+            problems.push(Problem::new(location, error.message().trim().to_string()));
+            return None;
+        }
+    };
+    let before = problems.len();
+    let date = |field: &str, value: &Spanned<toml::value::Datetime>, problems: &mut Problems| {
+        let found = value.get_ref();
+        let date = match (found.date, found.time, found.offset) {
+            (Some(d), None, None) => {
+                NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into())
+            }
+            _ => None,
+        };
+        if date.is_none() {
+            problems.push(Problem::new(
+                at(path, &text, value.span()),
+                format!("`{field}`: found `{found}`, expected a date such as 2021-07-21"),
+            ));
+        }
+        date
+    };
+    let period_start = date("period_start", &raw.period_start, problems);
+    let period_end = date("period_end", &raw.period_end, problems);
+    let letter_date = date("letter_date", &raw.letter_date, problems);
+    let publish_date = date("publish_date", &raw.publish_date, problems);
+    if let (Some(start), Some(end)) = (period_start, period_end)
+        && end < start
+    {
+        problems.push(Problem::new(
+            at(path, &text, raw.period_end.span()),
+            format!(
+                "`period_end`: found {end}, expected a day on or after `period_start` ({start})"
+            ),
+        ));
+    }
+
+    let year = raw.year.get_ref().trim();
+    let year_is_safe = !year.is_empty()
+        && !year.starts_with('.')
+        && year
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !year_is_safe {
+        problems.push(Problem::new(
+            at(path, &text, raw.year.span()),
+            format!(
+                "`year`: found `{year}`, expected a label of letters, digits and dashes such as `2020-21` (it names the output folder)"
+            ),
+        ));
+    }
+
+    check_template(path, &text, &raw.template, templates_dir, problems);
+
+    if raw.signatory.name.trim().is_empty() {
+        problems.push(Problem::new(
+            Location::file(path),
+            "`signatory.name`: found an empty name, expected who signs the letters",
+        ));
+    }
+
+    if problems.len() > before {
+        return None;
+    }
+    Some(PublicationConfig {
+        year: year.to_string(),
+        period_start: period_start?,
+        period_end: period_end?,
+        letter_date: letter_date?,
+        publish_date: publish_date?,
+        template: raw.template.into_inner(),
+        average: raw.average,
+        signatory: raw.signatory,
+    })
+}
+
+/// The template must be a folder of `templates_dir` holding a `main.typ`.
+fn check_template(
+    path: &Path,
+    text: &str,
+    template: &Spanned<String>,
+    templates_dir: &Path,
+    problems: &mut Problems,
+) {
+    let name = template.get_ref();
+    let is_plain_name = !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\']);
+    if is_plain_name && templates_dir.join(name).join("main.typ").is_file() {
+        return;
+    }
+    let available = available_templates(templates_dir);
+    let listed = if available.is_empty() {
+        "none found".to_string()
+    } else {
+        available
+            .iter()
+            .map(|t| format!("`{t}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    problems.push(
+        Problem::new(
+            at(path, text, template.span()),
+            format!(
+                "`template`: found `{name}`, expected a folder with a main.typ in `{}` (available: {listed})",
+                templates_dir.display()
+            ),
+        )
+        .with_hint(
+            suggest::closest(name, available.iter().map(String::as_str))
+                .map(|t| format!("did you mean `{t}`?")),
+        ),
+    );
+}
+
+/// The folders of `templates_dir` that hold a `main.typ`, sorted.
+fn available_templates(templates_dir: &Path) -> Vec<String> {
+    let mut found: Vec<String> = std::fs::read_dir(templates_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|entry| entry.path().join("main.typ").is_file())
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .collect();
+    found.sort();
+    found
+}
+
+/// The line and column (1-based, in characters) of byte offset `span.start` of `text`.
+fn at(path: &Path, text: &str, span: Range<usize>) -> Location {
+    let before = text.get(..span.start).unwrap_or(text);
+    let line = before.matches('\n').count() as u64 + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() as u64 + 1;
+    Location::at(path, line, column)
+}

@@ -1,0 +1,269 @@
+//! The input folder of the publication contract, read and validated in one pass.
+//!
+//! [`load`] reads `publication.toml`, `authorities.csv`, `decisions.csv`, `compliance.csv` and
+//! `commentary/`, and returns either a [`Publication`] in which every value has been checked, or
+//! every [`Problem`] found. Nothing after this stage re-parses or re-checks input.
+
+mod authorities;
+mod commentary;
+mod config;
+mod problems;
+mod records;
+mod suggest;
+mod table;
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+pub use authorities::slug_of;
+pub use config::{AverageMethod, PublicationConfig, Signatory};
+pub use problems::{Location, Problem, Problems};
+pub use records::AuthorityLookup;
+
+/// The five groups of similar authorities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AuthorityType {
+    County,
+    District,
+    MetropolitanBorough,
+    Unitary,
+    LondonBorough,
+}
+
+impl AuthorityType {
+    pub const ALL: [AuthorityType; 5] = [
+        AuthorityType::County,
+        AuthorityType::District,
+        AuthorityType::MetropolitanBorough,
+        AuthorityType::Unitary,
+        AuthorityType::LondonBorough,
+    ];
+
+    /// The value in `authorities.csv`, e.g. `County Council`.
+    pub fn label(self) -> &'static str {
+        match self {
+            AuthorityType::County => "County Council",
+            AuthorityType::District => "District Council",
+            AuthorityType::MetropolitanBorough => "Metropolitan Borough",
+            AuthorityType::Unitary => "Unitary Council",
+            AuthorityType::LondonBorough => "London Borough",
+        }
+    }
+
+    /// The comparison group as a letter names it, e.g. `County Councils`.
+    pub fn plural(self) -> &'static str {
+        match self {
+            AuthorityType::County => "County Councils",
+            AuthorityType::District => "District Councils",
+            AuthorityType::MetropolitanBorough => "Metropolitan Boroughs",
+            AuthorityType::Unitary => "Unitary Councils",
+            AuthorityType::LondonBorough => "London Boroughs",
+        }
+    }
+
+    /// Case and surrounding spaces do not matter.
+    pub fn parse(text: &str) -> Option<AuthorityType> {
+        let text = text.trim();
+        Self::ALL
+            .into_iter()
+            .find(|t| t.label().eq_ignore_ascii_case(text))
+    }
+}
+
+/// One authority of the register: who gets a letter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authority {
+    pub code: String,
+    pub name: String,
+    pub kind: AuthorityType,
+    pub recipient: String,
+    pub recipient_title: String,
+    /// The letter's file name without `.pdf`, unique in the register.
+    pub slug: String,
+}
+
+/// The outcome of one decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DecisionOutcome {
+    Upheld,
+    NotUpheld,
+    AdviceGiven,
+    ClosedAfterInitialEnquiries,
+    IncompleteInvalid,
+    ReferredBackForLocalResolution,
+}
+
+impl DecisionOutcome {
+    pub const ALL: [DecisionOutcome; 6] = [
+        DecisionOutcome::Upheld,
+        DecisionOutcome::NotUpheld,
+        DecisionOutcome::AdviceGiven,
+        DecisionOutcome::ClosedAfterInitialEnquiries,
+        DecisionOutcome::IncompleteInvalid,
+        DecisionOutcome::ReferredBackForLocalResolution,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DecisionOutcome::Upheld => "Upheld",
+            DecisionOutcome::NotUpheld => "Not upheld",
+            DecisionOutcome::AdviceGiven => "Advice given",
+            DecisionOutcome::ClosedAfterInitialEnquiries => "Closed after initial enquiries",
+            DecisionOutcome::IncompleteInvalid => "Incomplete/Invalid",
+            DecisionOutcome::ReferredBackForLocalResolution => "Referred back for local resolution",
+        }
+    }
+
+    /// Case and surrounding spaces do not matter.
+    pub fn parse(text: &str) -> Option<DecisionOutcome> {
+        let text = text.trim();
+        Self::ALL
+            .into_iter()
+            .find(|o| o.label().eq_ignore_ascii_case(text))
+    }
+
+    fn expected() -> String {
+        Self::ALL
+            .iter()
+            .map(|o| format!("`{}`", o.label()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// One decision of the year's extract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// Index into [`Publication::authorities`].
+    pub authority: usize,
+    pub decided: NaiveDate,
+    /// Index into [`Extract::categories`].
+    pub category: usize,
+    pub outcome: DecisionOutcome,
+    pub remedied_by_authority: bool,
+    pub public_report: bool,
+}
+
+/// The outcome of a compliance check on an authority's recommendations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ComplianceOutcome {
+    Complied,
+    CompliedLate,
+    NotComplied,
+}
+
+impl ComplianceOutcome {
+    pub const ALL: [ComplianceOutcome; 3] = [
+        ComplianceOutcome::Complied,
+        ComplianceOutcome::CompliedLate,
+        ComplianceOutcome::NotComplied,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ComplianceOutcome::Complied => "complied",
+            ComplianceOutcome::CompliedLate => "complied late",
+            ComplianceOutcome::NotComplied => "not complied",
+        }
+    }
+
+    /// Case and surrounding spaces do not matter.
+    pub fn parse(text: &str) -> Option<ComplianceOutcome> {
+        let text = text.trim();
+        Self::ALL
+            .into_iter()
+            .find(|o| o.label().eq_ignore_ascii_case(text))
+    }
+
+    fn expected() -> String {
+        Self::ALL
+            .iter()
+            .map(|o| format!("`{}`", o.label()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// One compliance outcome recorded in the year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComplianceRecord {
+    /// Index into [`Publication::authorities`].
+    pub authority: usize,
+    pub recorded: NaiveDate,
+    pub outcome: ComplianceOutcome,
+}
+
+/// The year's decisions and compliance outcomes.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Extract {
+    pub decisions: Vec<Decision>,
+    pub compliance: Vec<ComplianceRecord>,
+    /// The service areas in order of first appearance.
+    pub categories: Vec<String>,
+}
+
+/// A council-specific section of Typst markup, written by staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Commentary {
+    /// Where it came from, for error messages.
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// A whole, validated input folder.
+#[derive(Debug, Clone)]
+pub struct Publication {
+    pub config: PublicationConfig,
+    /// The template's folder: `<templates>/<config.template>`.
+    pub template_dir: PathBuf,
+    pub authorities: Vec<Authority>,
+    pub extract: Extract,
+    /// Commentary by authority index.
+    pub commentary: Vec<Option<Commentary>>,
+}
+
+impl Publication {
+    pub fn lookup(&self) -> AuthorityLookup<'_> {
+        AuthorityLookup::new(&self.authorities)
+    }
+}
+
+/// Reads and validates the input folder. `templates_dir` holds the template folders.
+pub fn load(input_dir: &Path, templates_dir: &Path) -> Result<Publication, Problems> {
+    let mut problems = Problems::default();
+    let config = config::load(
+        &input_dir.join("publication.toml"),
+        templates_dir,
+        &mut problems,
+    );
+    let authorities = authorities::load(&input_dir.join("authorities.csv"), &mut problems);
+    let lookup = AuthorityLookup::new(&authorities);
+    let period = config.as_ref().map(|c| records::Period {
+        start: c.period_start,
+        end: c.period_end,
+    });
+    let extract = records::load(
+        &input_dir.join("decisions.csv"),
+        &input_dir.join("compliance.csv"),
+        &lookup,
+        period,
+        &mut problems,
+    );
+    let commentary = commentary::load(
+        &input_dir.join("commentary"),
+        &lookup,
+        authorities.len(),
+        &mut problems,
+    );
+    match config {
+        Some(config) if problems.is_empty() => Ok(Publication {
+            template_dir: templates_dir.join(&config.template),
+            config,
+            authorities,
+            extract,
+            commentary,
+        }),
+        _ => Err(problems),
+    }
+}

@@ -1,0 +1,363 @@
+//! `decisions.csv` and `compliance.csv`: the year's extract, one checked row at a time.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use super::problems::Problems;
+use super::table::{Row, Table};
+use super::{Authority, ComplianceOutcome, ComplianceRecord, Decision, DecisionOutcome, Extract};
+
+const DECISION_COLUMNS: &[&str] = &[
+    "case_ref",
+    "authority",
+    "decided",
+    "category",
+    "decision",
+    "remedied_by_authority",
+    "public_report",
+];
+const COMPLIANCE_COLUMNS: &[&str] = &["case_ref", "authority", "recorded", "outcome"];
+// Both files start with the same three columns.
+const CASE_REF: usize = 0;
+const AUTHORITY: usize = 1;
+const DATE: usize = 2;
+const CATEGORY: usize = 3;
+const DECISION: usize = 4;
+const REMEDIED: usize = 5;
+const PUBLIC_REPORT: usize = 6;
+const OUTCOME: usize = 3;
+
+/// Finds authorities by code or exact name.
+pub struct AuthorityLookup<'a> {
+    authorities: &'a [Authority],
+    by_key: HashMap<&'a str, usize>,
+}
+
+impl<'a> AuthorityLookup<'a> {
+    pub fn new(authorities: &'a [Authority]) -> Self {
+        let mut by_key = HashMap::with_capacity(authorities.len() * 2);
+        for (index, authority) in authorities.iter().enumerate() {
+            by_key.insert(authority.name.as_str(), index);
+            by_key.insert(authority.code.as_str(), index);
+        }
+        AuthorityLookup {
+            authorities,
+            by_key,
+        }
+    }
+
+    pub fn find(&self, code_or_name: &str) -> Option<usize> {
+        self.by_key.get(code_or_name).copied()
+    }
+
+    /// "did you mean `…`?" for a code or name that is not in the register.
+    pub fn suggestion(&self, found: &str) -> Option<String> {
+        let names = self.authorities.iter().map(|a| a.name.as_str());
+        let codes = self.authorities.iter().map(|a| a.code.as_str());
+        super::suggest::closest(found, names.chain(codes)).map(|s| format!("did you mean `{s}`?"))
+    }
+}
+
+/// The reporting period, for date checks.
+#[derive(Clone, Copy)]
+pub struct Period {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+/// Reads `decisions.csv` and `compliance.csv` into one extract, recording every bad field.
+pub fn load(
+    decisions_path: &Path,
+    compliance_path: &Path,
+    lookup: &AuthorityLookup,
+    period: Option<Period>,
+    problems: &mut Problems,
+) -> Extract {
+    let mut extract = Extract::default();
+    if let Some(table) = Table::open(decisions_path, DECISION_COLUMNS, problems) {
+        load_decisions(&table, lookup, period, &mut extract, problems);
+    }
+    if let Some(table) = Table::open(compliance_path, COMPLIANCE_COLUMNS, problems) {
+        load_compliance(&table, lookup, period, &mut extract, problems);
+    }
+    extract
+}
+
+fn load_decisions(
+    table: &Table,
+    lookup: &AuthorityLookup,
+    period: Option<Period>,
+    extract: &mut Extract,
+    problems: &mut Problems,
+) {
+    let mut case_refs = CaseRefs::default();
+    let mut categories: HashMap<String, usize> = HashMap::new();
+    table.for_each_row(problems, |row, problems| {
+        let case_ref = case_refs.check(row, problems);
+        let authority = authority(row, lookup, problems);
+        let decided = date(row, period, problems);
+        let category = match row.text(CATEGORY) {
+            Ok("") => {
+                problems.push(row.problem(
+                    CATEGORY,
+                    "found an empty value, expected a service area, e.g. `Housing`",
+                ));
+                None
+            }
+            Ok(text) => Some(match categories.get(text) {
+                Some(&index) => index,
+                None => {
+                    extract.categories.push(text.to_string());
+                    categories.insert(text.to_string(), extract.categories.len() - 1);
+                    extract.categories.len() - 1
+                }
+            }),
+            Err(problem) => {
+                problems.push(problem);
+                None
+            }
+        };
+        let outcome = row
+            .text(DECISION)
+            .map_err(|p| problems.push(p))
+            .ok()
+            .and_then(|text| {
+                let outcome = DecisionOutcome::parse(text);
+                if outcome.is_none() {
+                    problems.push(
+                        row.problem(
+                            DECISION,
+                            format!(
+                                "found `{text}`, expected one of {}",
+                                DecisionOutcome::expected()
+                            ),
+                        )
+                        .with_hint(
+                            super::suggest::closest(
+                                text,
+                                DecisionOutcome::ALL.iter().map(|o| o.label()),
+                            )
+                            .map(|o| format!("did you mean `{o}`?")),
+                        ),
+                    );
+                }
+                outcome
+            });
+        let remedied = yes_no(row, REMEDIED, problems);
+        let public_report = yes_no(row, PUBLIC_REPORT, problems);
+        if remedied == Some(true)
+            && let Some(outcome) = outcome
+            && outcome != DecisionOutcome::Upheld
+        {
+            problems.push(row.problem(
+                REMEDIED,
+                format!(
+                    "found `yes` on a `{}` decision, expected `yes` only on an `Upheld` decision",
+                    outcome.label()
+                ),
+            ));
+            return;
+        }
+        if let (
+            Some(()),
+            Some(authority),
+            Some(decided),
+            Some(category),
+            Some(outcome),
+            Some(remedied),
+            Some(public_report),
+        ) = (
+            case_ref,
+            authority,
+            decided,
+            category,
+            outcome,
+            remedied,
+            public_report,
+        ) {
+            extract.decisions.push(Decision {
+                authority,
+                decided,
+                category,
+                outcome,
+                remedied_by_authority: remedied,
+                public_report,
+            });
+        }
+    });
+}
+
+fn load_compliance(
+    table: &Table,
+    lookup: &AuthorityLookup,
+    period: Option<Period>,
+    extract: &mut Extract,
+    problems: &mut Problems,
+) {
+    let mut case_refs = CaseRefs::default();
+    table.for_each_row(problems, |row, problems| {
+        let case_ref = case_refs.check(row, problems);
+        let authority = authority(row, lookup, problems);
+        let recorded = date(row, period, problems);
+        let outcome = row
+            .text(OUTCOME)
+            .map_err(|p| problems.push(p))
+            .ok()
+            .and_then(|text| {
+                let outcome = ComplianceOutcome::parse(text);
+                if outcome.is_none() {
+                    problems.push(
+                        row.problem(
+                            OUTCOME,
+                            format!(
+                                "found `{text}`, expected one of {}",
+                                ComplianceOutcome::expected()
+                            ),
+                        )
+                        .with_hint(
+                            super::suggest::closest(
+                                text,
+                                ComplianceOutcome::ALL.iter().map(|o| o.label()),
+                            )
+                            .map(|o| format!("did you mean `{o}`?")),
+                        ),
+                    );
+                }
+                outcome
+            });
+        if let (Some(()), Some(authority), Some(recorded), Some(outcome)) =
+            (case_ref, authority, recorded, outcome)
+        {
+            extract.compliance.push(ComplianceRecord {
+                authority,
+                recorded,
+                outcome,
+            });
+        }
+    });
+}
+
+/// The case references of one file seen so far, with their lines.
+#[derive(Default)]
+struct CaseRefs(HashMap<Box<str>, u64>);
+
+impl CaseRefs {
+    /// `Some(())` when the row's case reference is present and not seen before in this file.
+    fn check(&mut self, row: &Row, problems: &mut Problems) -> Option<()> {
+        let case_ref = match row.text(CASE_REF) {
+            Ok("") => {
+                problems.push(row.problem(
+                    CASE_REF,
+                    "found an empty value, expected a case reference, e.g. `20 001 594`",
+                ));
+                return None;
+            }
+            Ok(text) => text,
+            Err(problem) => {
+                problems.push(problem);
+                return None;
+            }
+        };
+        if let Some(&first) = self.0.get(case_ref) {
+            problems.push(row.problem(
+                CASE_REF,
+                format!("found `{case_ref}` again (first on line {first}), expected a unique case reference"),
+            ));
+            return None;
+        }
+        self.0.insert(case_ref.into(), row.line());
+        Some(())
+    }
+}
+
+fn authority(row: &Row, lookup: &AuthorityLookup, problems: &mut Problems) -> Option<usize> {
+    let text = row.text(AUTHORITY).map_err(|p| problems.push(p)).ok()?;
+    let found = lookup.find(text);
+    if found.is_none() {
+        problems.push(
+            row.problem(
+                AUTHORITY,
+                format!("found `{text}`, expected the code or exact name of an authority in authorities.csv"),
+            )
+            .with_hint(lookup.suggestion(text)),
+        );
+    }
+    found
+}
+
+fn date(row: &Row, period: Option<Period>, problems: &mut Problems) -> Option<NaiveDate> {
+    let text = row.text(DATE).map_err(|p| problems.push(p)).ok()?;
+    let date = match parse_date(text) {
+        Ok(date) => date,
+        Err(expected) => {
+            problems.push(row.problem(DATE, format!("found `{text}`, expected {expected}")));
+            return None;
+        }
+    };
+    // Without a valid publication.toml there is no period to check against.
+    let period = period?;
+    if date < period.start || date > period.end {
+        problems.push(row.problem(
+            DATE,
+            format!(
+                "found `{text}`, expected a date inside the reporting period {} to {}",
+                period.start, period.end
+            ),
+        ));
+        return None;
+    }
+    Some(date)
+}
+
+/// Parses `YYYY-MM-DD` strictly: four, two and two digits, and a real calendar day.
+pub fn parse_date(text: &str) -> Result<NaiveDate, &'static str> {
+    let bytes = text.as_bytes();
+    let shaped = bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+    if !shaped {
+        return Err("a date YYYY-MM-DD");
+    }
+    let number = |range: std::ops::Range<usize>| text[range].parse::<u32>().unwrap_or(0);
+    NaiveDate::from_ymd_opt(number(0..4) as i32, number(5..7), number(8..10))
+        .ok_or("a real calendar date YYYY-MM-DD")
+}
+
+/// `yes`, `no` or empty (any case) as true, false, false.
+fn yes_no(row: &Row, column: usize, problems: &mut Problems) -> Option<bool> {
+    let text = row.text(column).map_err(|p| problems.push(p)).ok()?;
+    if text.is_empty() || text.eq_ignore_ascii_case("no") {
+        Some(false)
+    } else if text.eq_ignore_ascii_case("yes") {
+        Some(true)
+    } else {
+        problems.push(row.problem(
+            column,
+            format!("found `{text}`, expected `yes`, `no` or empty"),
+        ));
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_date;
+
+    #[test]
+    fn dates_are_strict() {
+        assert!(parse_date("2020-04-01").is_ok());
+        assert_eq!(
+            parse_date("2021-02-30"),
+            Err("a real calendar date YYYY-MM-DD")
+        );
+        assert_eq!(parse_date("2020-4-1"), Err("a date YYYY-MM-DD"));
+        assert_eq!(parse_date("01/04/2020"), Err("a date YYYY-MM-DD"));
+        assert_eq!(parse_date("２020-04-01"), Err("a date YYYY-MM-DD"));
+    }
+}

@@ -1,0 +1,293 @@
+//! The Typst world of a letter: a shared, preloaded template plus one letter's data.
+//!
+//! [`Template`] is built once per run: the template folder's files are read and parsed, its fonts
+//! loaded, the standard library built. Each letter then gets a [`LetterWorld`] that only adds its
+//! JSON data and its commentary. Because the data comes in as a file at a fixed path instead of
+//! `sys.inputs`, the library's hash is the same for every letter and Typst's memoization reuses
+//! all the work that does not depend on the data.
+//!
+//! The world is also the sandbox: it serves the preloaded template files, `/data.json` and
+//! `/commentary.typ`, and nothing else — no disk access after loading, no packages, no network.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use chrono::{Datelike, NaiveDate};
+use typst::diag::{FileError, FileResult, PackageError};
+use typst::foundations::{Bytes, Datetime, Duration};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World};
+use typst_kit::fonts::FontStore;
+use walkdir::WalkDir;
+
+/// The letter's data, as JSON: `json("/data.json")` in the template.
+pub const DATA_PATH: &str = "/data.json";
+/// The council's commentary, if any: `include "/commentary.typ"` in the template.
+pub const COMMENTARY_PATH: &str = "/commentary.typ";
+/// The template's entry point inside its folder.
+pub const MAIN_PATH: &str = "/main.typ";
+
+static DATA_ID: LazyLock<FileId> = LazyLock::new(|| project_file(DATA_PATH));
+static COMMENTARY_ID: LazyLock<FileId> = LazyLock::new(|| project_file(COMMENTARY_PATH));
+
+/// The interned id of a fixed project path. Ids are never freed, so only fixed paths get one.
+fn project_file(path: &str) -> FileId {
+    let vpath = VirtualPath::new(path).expect("a fixed, valid virtual path");
+    RootedPath::new(VirtualRoot::Project, vpath).intern()
+}
+
+/// Why a template folder could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("cannot read template file `{path}`: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("template file `{path}` is not UTF-8 Typst source")]
+    NotUtf8 { path: PathBuf },
+    #[error("template file `{path}` points outside the template folder `{root}`")]
+    OutsideRoot { path: PathBuf, root: PathBuf },
+    #[error("template file `{path}` has a name Typst cannot address")]
+    BadName { path: PathBuf },
+    #[error("the template folder `{root}` has no main.typ")]
+    NoMain { root: PathBuf },
+    #[error("the template folder `{root}` has no fonts (expected .ttf or .otf files in it)")]
+    NoFonts { root: PathBuf },
+}
+
+/// A template folder loaded into memory, shared by every letter of a run.
+pub struct Template {
+    root: PathBuf,
+    library: LazyHash<Library>,
+    fonts: FontStore,
+    files: HashMap<FileId, Bytes>,
+    sources: HashMap<FileId, Source>,
+    /// Where each preloaded file came from, for diagnostics.
+    paths: HashMap<FileId, PathBuf>,
+    main: FileId,
+}
+
+impl Template {
+    /// Loads every file under `root`: fonts into the font book, `.typ` files as parsed sources,
+    /// anything else (images, data) as bytes. Typst's embedded fonts come after the template's as
+    /// fallbacks; system fonts are never used.
+    pub fn load(root: &Path) -> Result<Template, TemplateError> {
+        let read_error = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| TemplateError::Read { path, source }
+        };
+        let canonical_root = std::fs::canonicalize(root).map_err(read_error(root))?;
+        let mut fonts = FontStore::new();
+        let mut font_count = 0;
+        let mut files = HashMap::new();
+        let mut sources = HashMap::new();
+        let mut paths = HashMap::new();
+        let mut entries: Vec<PathBuf> = Vec::new();
+        for entry in WalkDir::new(&canonical_root).sort_by_file_name() {
+            let entry = entry.map_err(|error| TemplateError::Read {
+                path: error.path().unwrap_or(root).to_path_buf(),
+                source: error.into(),
+            })?;
+            if !entry.file_type().is_dir() {
+                entries.push(entry.into_path());
+            }
+        }
+        for path in entries {
+            // A symlink is followed only if it stays inside the template folder.
+            let real = std::fs::canonicalize(&path).map_err(read_error(&path))?;
+            if !real.starts_with(&canonical_root) {
+                return Err(TemplateError::OutsideRoot {
+                    path,
+                    root: root.to_path_buf(),
+                });
+            }
+            if real.is_dir() {
+                continue;
+            }
+            let relative = path
+                .strip_prefix(&canonical_root)
+                .expect("walked under the root");
+            let shown = root.join(relative);
+            let bytes = std::fs::read(&real).map_err(read_error(&shown))?;
+            let extension = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if matches!(extension.as_str(), "ttf" | "otf" | "ttc" | "otc") {
+                for font in Font::iter(Bytes::new(bytes)) {
+                    let info = font.info().clone();
+                    fonts.push((font, info));
+                    font_count += 1;
+                }
+                continue;
+            }
+            let virtual_path = relative
+                .to_str()
+                .and_then(|r| VirtualPath::new(format!("/{}", r.replace('\\', "/"))).ok())
+                .ok_or_else(|| TemplateError::BadName {
+                    path: shown.clone(),
+                })?;
+            let id = RootedPath::new(VirtualRoot::Project, virtual_path).intern();
+            if extension == "typ" {
+                let text = String::from_utf8(bytes).map_err(|_| TemplateError::NotUtf8 {
+                    path: shown.clone(),
+                })?;
+                sources.insert(id, Source::new(id, text));
+            } else {
+                files.insert(id, Bytes::new(bytes));
+            }
+            paths.insert(id, shown);
+        }
+        if font_count == 0 {
+            return Err(TemplateError::NoFonts {
+                root: root.to_path_buf(),
+            });
+        }
+        fonts.extend(typst_kit::fonts::embedded());
+        let main = project_file(MAIN_PATH);
+        if !sources.contains_key(&main) {
+            return Err(TemplateError::NoMain {
+                root: root.to_path_buf(),
+            });
+        }
+        Ok(Template {
+            root: root.to_path_buf(),
+            library: LazyHash::new(Library::default()),
+            fonts,
+            files,
+            sources,
+            paths,
+            main,
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Every preloaded file with its bytes, in path order: what a letter's look depends on.
+    pub fn files(&self) -> Vec<(&Path, &[u8])> {
+        let mut files: Vec<(&Path, &[u8])> = self
+            .paths
+            .iter()
+            .map(|(id, path)| {
+                let bytes = match self.sources.get(id) {
+                    Some(source) => source.text().as_bytes(),
+                    None => self.files[id].as_slice(),
+                };
+                (path.as_path(), bytes)
+            })
+            .collect();
+        files.sort_by(|a, b| a.0.cmp(b.0));
+        files
+    }
+}
+
+/// The world of one letter: the shared template plus this letter's data and commentary.
+pub struct LetterWorld<'a> {
+    template: &'a Template,
+    data: Bytes,
+    commentary: Option<(Source, &'a Path)>,
+    today: Datetime,
+}
+
+impl<'a> LetterWorld<'a> {
+    pub fn new(
+        template: &'a Template,
+        data: Vec<u8>,
+        commentary: Option<(&'a str, &'a Path)>,
+        today: NaiveDate,
+    ) -> Self {
+        LetterWorld {
+            template,
+            data: Bytes::new(data),
+            commentary: commentary
+                .map(|(text, path)| (Source::new(*COMMENTARY_ID, text.to_string()), path)),
+            today: to_typst_date(today),
+        }
+    }
+
+    /// The file a diagnostic points into, as the user knows it.
+    pub fn display_path(&self, id: FileId) -> String {
+        if id == *DATA_ID {
+            return "the letter's data (/data.json)".to_string();
+        }
+        if id == *COMMENTARY_ID
+            && let Some((_, path)) = &self.commentary
+        {
+            return path.display().to_string();
+        }
+        match self.template.paths.get(&id) {
+            Some(path) => path.display().to_string(),
+            None => id.vpath().get_with_slash().to_string(),
+        }
+    }
+}
+
+fn to_typst_date(date: NaiveDate) -> Datetime {
+    Datetime::from_ymd(date.year(), date.month() as u8, date.day() as u8)
+        .expect("a chrono date is a valid Typst date")
+}
+
+fn not_found(id: FileId) -> FileError {
+    if let VirtualRoot::Package(spec) = id.root() {
+        return FileError::Package(PackageError::NotFound(spec.clone()));
+    }
+    FileError::NotFound(id.vpath().get_without_slash().into())
+}
+
+impl World for LetterWorld<'_> {
+    fn library(&self) -> &LazyHash<Library> {
+        &self.template.library
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        self.template.fonts.book()
+    }
+
+    fn main(&self) -> FileId {
+        self.template.main
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if id == *COMMENTARY_ID
+            && let Some((source, _)) = &self.commentary
+        {
+            return Ok(source.clone());
+        }
+        self.template
+            .sources
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| not_found(id))
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if id == *DATA_ID {
+            return Ok(self.data.clone());
+        }
+        if let Some(source) = self.template.sources.get(&id) {
+            return Ok(Bytes::from_string(source.text().to_string()));
+        }
+        self.template
+            .files
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| not_found(id))
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        self.template.fonts.font(index)
+    }
+
+    fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
+        // The letter's date, never the clock: the same input gives the same bytes.
+        Some(self.today)
+    }
+}

@@ -1,0 +1,486 @@
+//! The figures of the letters: counts per authority, the three rates, their rounding, the
+//! average in similar authorities and where each authority sits among them.
+//!
+//! Pure functions of a validated [`Publication`]; no I/O. Rates stay exact fractions until the
+//! moment they are printed, so rounding happens once, exactly, with halves away from zero.
+
+use std::cmp::Ordering;
+
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::Zero;
+
+use crate::input::{AuthorityType, AverageMethod, ComplianceOutcome, DecisionOutcome, Publication};
+
+/// A fraction `numerator / denominator`; the denominator may be zero (no data).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Rate {
+    pub numerator: u64,
+    pub denominator: u64,
+}
+
+impl Rate {
+    pub fn new(numerator: u64, denominator: u64) -> Self {
+        Rate {
+            numerator,
+            denominator,
+        }
+    }
+
+    /// The whole percentage, halves away from zero; `None` when there is no denominator.
+    pub fn percent(self) -> Option<u64> {
+        if self.denominator == 0 {
+            return None;
+        }
+        // round(100·n/d) = floor((200·n + d) / 2d) for non-negative n and d.
+        let (n, d) = (u128::from(self.numerator), u128::from(self.denominator));
+        Some(((200 * n + d) / (2 * d)) as u64)
+    }
+
+    /// The unrounded percentage, for drawing.
+    pub fn percent_f64(self) -> Option<f64> {
+        (self.denominator != 0).then(|| 100.0 * self.numerator as f64 / self.denominator as f64)
+    }
+
+    /// Compares two rates exactly (both must have a denominator).
+    pub fn cmp_value(self, other: Rate) -> Ordering {
+        let left = u128::from(self.numerator) * u128::from(other.denominator);
+        let right = u128::from(other.numerator) * u128::from(self.denominator);
+        left.cmp(&right)
+    }
+
+    fn exact(self) -> BigRational {
+        BigRational::new(BigInt::from(self.numerator), BigInt::from(self.denominator))
+    }
+}
+
+/// Rounds an exact percentage to a whole one, halves away from zero.
+fn round_percent(fraction: BigRational) -> u64 {
+    let percent = (fraction * BigInt::from(100)).round();
+    u64::try_from(percent.to_integer()).unwrap_or(u64::MAX)
+}
+
+/// The three statistics of a letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Statistic {
+    /// Upheld ÷ detailed investigations.
+    UpheldRate,
+    /// (Complied + complied late) ÷ all compliance outcomes.
+    Compliance,
+    /// Upheld and remedied by the authority ÷ upheld.
+    SatisfactoryRemedy,
+}
+
+impl Statistic {
+    pub const ALL: [Statistic; 3] = [
+        Statistic::UpheldRate,
+        Statistic::Compliance,
+        Statistic::SatisfactoryRemedy,
+    ];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn rate(self, counts: &Counts) -> Rate {
+        match self {
+            Statistic::UpheldRate => Rate::new(counts.upheld(), counts.detailed_investigations()),
+            Statistic::Compliance => Rate::new(
+                counts.complied + counts.complied_late,
+                counts.compliance_outcomes(),
+            ),
+            Statistic::SatisfactoryRemedy => {
+                Rate::new(counts.remedied_by_authority, counts.upheld())
+            }
+        }
+    }
+
+    /// The key used in statistics files and the template's data.
+    pub fn key(self) -> &'static str {
+        match self {
+            Statistic::UpheldRate => "upheld",
+            Statistic::Compliance => "compliance",
+            Statistic::SatisfactoryRemedy => "remedy",
+        }
+    }
+
+    /// How the statistic reads in words, e.g. in `status` reasons.
+    pub fn description(self) -> &'static str {
+        match self {
+            Statistic::UpheldRate => "upheld rate",
+            Statistic::Compliance => "compliance rate",
+            Statistic::SatisfactoryRemedy => "satisfactory remedy rate",
+        }
+    }
+}
+
+/// Decisions of one service area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CategoryCounts {
+    pub decisions: u64,
+    pub detailed_investigations: u64,
+    pub upheld: u64,
+}
+
+/// Everything counted for one authority. Counts merge by addition, so any split of the extract
+/// counted separately and merged gives the same result as one pass.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// Decisions by outcome, indexed like [`DecisionOutcome::ALL`].
+    pub by_outcome: [u64; 6],
+    pub remedied_by_authority: u64,
+    pub public_reports: u64,
+    pub complied: u64,
+    pub complied_late: u64,
+    pub not_complied: u64,
+    /// Indexed like the extract's categories.
+    pub by_category: Vec<CategoryCounts>,
+}
+
+impl Counts {
+    pub fn decisions(&self) -> u64 {
+        self.by_outcome.iter().sum()
+    }
+
+    pub fn outcome(&self, outcome: DecisionOutcome) -> u64 {
+        self.by_outcome[outcome as usize]
+    }
+
+    pub fn upheld(&self) -> u64 {
+        self.outcome(DecisionOutcome::Upheld)
+    }
+
+    pub fn detailed_investigations(&self) -> u64 {
+        self.upheld() + self.outcome(DecisionOutcome::NotUpheld)
+    }
+
+    pub fn compliance_outcomes(&self) -> u64 {
+        self.complied + self.complied_late + self.not_complied
+    }
+
+    pub fn merge(&mut self, other: &Counts) {
+        for (mine, theirs) in self.by_outcome.iter_mut().zip(other.by_outcome) {
+            *mine += theirs;
+        }
+        self.remedied_by_authority += other.remedied_by_authority;
+        self.public_reports += other.public_reports;
+        self.complied += other.complied;
+        self.complied_late += other.complied_late;
+        self.not_complied += other.not_complied;
+        if self.by_category.len() < other.by_category.len() {
+            self.by_category
+                .resize(other.by_category.len(), CategoryCounts::default());
+        }
+        for (mine, theirs) in self.by_category.iter_mut().zip(&other.by_category) {
+            mine.decisions += theirs.decisions;
+            mine.detailed_investigations += theirs.detailed_investigations;
+            mine.upheld += theirs.upheld;
+        }
+    }
+}
+
+/// The spread of one statistic's rates among authorities of one type: the five-number summary,
+/// each a real authority's rate (nearest rank), so every figure printed from it is a rate that
+/// some authority has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Distribution {
+    /// Authorities of the type with a rate.
+    pub with_data: usize,
+    pub lowest: Rate,
+    pub lower_quartile: Rate,
+    pub median: Rate,
+    pub upper_quartile: Rate,
+    pub highest: Rate,
+}
+
+impl Distribution {
+    /// The summary of ascending `sorted` rates; `None` when there are none.
+    fn of(sorted: &[Rate]) -> Option<Distribution> {
+        let n = sorted.len();
+        // Nearest rank: the smallest rate with at least the fraction `p` of rates at or below it.
+        let rank = |p_num: usize, p_den: usize| sorted[(n * p_num).div_ceil(p_den).max(1) - 1];
+        (n > 0).then(|| Distribution {
+            with_data: n,
+            lowest: sorted[0],
+            lower_quartile: rank(1, 4),
+            median: rank(1, 2),
+            upper_quartile: rank(3, 4),
+            highest: sorted[n - 1],
+        })
+    }
+
+    /// Which quarter of the spread `rate` falls in, 1 (lowest) to 4 (highest), by how many rates
+    /// of the type are strictly lower; `None` when fewer than four authorities have a rate.
+    pub fn quarter(&self, sorted: &[Rate], rate: Rate) -> Option<u8> {
+        if self.with_data < 4 || rate.denominator == 0 {
+            return None;
+        }
+        let lower = sorted.partition_point(|p| p.cmp_value(rate) == Ordering::Less);
+        Some((1 + 4 * lower / self.with_data).min(4) as u8)
+    }
+}
+
+/// The figures of a whole publication.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statistics {
+    /// Counts by authority index.
+    pub counts: Vec<Counts>,
+    /// Averages by type, then statistic; `None` when no authority of the type has a denominator.
+    averages: Vec<[Option<u64>; 3]>,
+    /// The rates of each type and statistic with a denominator, sorted ascending.
+    peers: Vec<[Vec<Rate>; 3]>,
+    pub method: AverageMethod,
+}
+
+impl Statistics {
+    /// The rounded average of `statistic` in authorities of type `kind`.
+    pub fn average(&self, kind: AuthorityType, statistic: Statistic) -> Option<u64> {
+        self.averages[kind as usize][statistic.index()]
+    }
+
+    /// The sorted rates (with a denominator) of `statistic` among authorities of type `kind`.
+    pub fn peers(&self, kind: AuthorityType, statistic: Statistic) -> &[Rate] {
+        &self.peers[kind as usize][statistic.index()]
+    }
+
+    /// The spread of `statistic` among authorities of type `kind`.
+    pub fn distribution(&self, kind: AuthorityType, statistic: Statistic) -> Option<Distribution> {
+        Distribution::of(self.peers(kind, statistic))
+    }
+
+    /// The quarter of its type's spread that `rate` falls in (see [`Distribution::quarter`]).
+    pub fn quarter(&self, kind: AuthorityType, statistic: Statistic, rate: Rate) -> Option<u8> {
+        self.distribution(kind, statistic)?
+            .quarter(self.peers(kind, statistic), rate)
+    }
+}
+
+/// Counts every decision and compliance outcome of `publication` by authority.
+pub fn count(publication: &Publication) -> Vec<Counts> {
+    let categories = publication.extract.categories.len();
+    let mut counts = vec![
+        Counts {
+            by_category: vec![CategoryCounts::default(); categories],
+            ..Counts::default()
+        };
+        publication.authorities.len()
+    ];
+    for decision in &publication.extract.decisions {
+        let counts = &mut counts[decision.authority];
+        counts.by_outcome[decision.outcome as usize] += 1;
+        let category = &mut counts.by_category[decision.category];
+        category.decisions += 1;
+        match decision.outcome {
+            DecisionOutcome::Upheld => {
+                category.detailed_investigations += 1;
+                category.upheld += 1;
+            }
+            DecisionOutcome::NotUpheld => category.detailed_investigations += 1,
+            _ => {}
+        }
+        counts.remedied_by_authority += u64::from(decision.remedied_by_authority);
+        counts.public_reports += u64::from(decision.public_report);
+    }
+    for record in &publication.extract.compliance {
+        let counts = &mut counts[record.authority];
+        match record.outcome {
+            ComplianceOutcome::Complied => counts.complied += 1,
+            ComplianceOutcome::CompliedLate => counts.complied_late += 1,
+            ComplianceOutcome::NotComplied => counts.not_complied += 1,
+        }
+    }
+    counts
+}
+
+/// Computes every figure of every letter of `publication`.
+pub fn compute(publication: &Publication) -> Statistics {
+    let counts = count(publication);
+    let method = publication.config.average;
+    let mut averages = Vec::new();
+    let mut peers = Vec::new();
+    for kind in AuthorityType::ALL {
+        let of_kind: Vec<&Counts> = publication
+            .authorities
+            .iter()
+            .zip(&counts)
+            .filter(|(authority, _)| authority.kind == kind)
+            .map(|(_, counts)| counts)
+            .collect();
+        let rates_of = |statistic: Statistic| -> Vec<Rate> {
+            of_kind.iter().map(|c| statistic.rate(c)).collect()
+        };
+        averages.push(Statistic::ALL.map(|s| average(&rates_of(s), method)));
+        peers.push(Statistic::ALL.map(|s| {
+            let mut rates: Vec<Rate> = rates_of(s)
+                .into_iter()
+                .filter(|r| r.denominator != 0)
+                .collect();
+            rates.sort_by(|a, b| a.cmp_value(*b));
+            rates
+        }));
+    }
+    Statistics {
+        counts,
+        averages,
+        peers,
+        method,
+    }
+}
+
+/// The rounded average of `rates` by `method`, ignoring rates without a denominator; `None` when
+/// none has one.
+pub fn average(rates: &[Rate], method: AverageMethod) -> Option<u64> {
+    let with_data: Vec<Rate> = rates
+        .iter()
+        .copied()
+        .filter(|r| r.denominator != 0)
+        .collect();
+    if with_data.is_empty() {
+        return None;
+    }
+    match method {
+        AverageMethod::MeanOfRates => {
+            let sum = with_data
+                .iter()
+                .fold(BigRational::zero(), |sum, r| sum + r.exact());
+            Some(round_percent(sum / BigInt::from(with_data.len())))
+        }
+        AverageMethod::Pooled => {
+            let numerator = with_data.iter().map(|r| r.numerator).sum();
+            let denominator = with_data.iter().map(|r| r.denominator).sum();
+            Rate::new(numerator, denominator).percent()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_round_halves_away_from_zero() {
+        assert_eq!(Rate::new(1, 8).percent(), Some(13)); // 12.5
+        assert_eq!(Rate::new(3, 8).percent(), Some(38)); // 37.5
+        assert_eq!(Rate::new(5, 40).percent(), Some(13));
+        assert_eq!(Rate::new(40, 54).percent(), Some(74)); // 74.07
+        assert_eq!(Rate::new(1, 3).percent(), Some(33));
+        assert_eq!(Rate::new(2, 3).percent(), Some(67));
+        assert_eq!(Rate::new(0, 7).percent(), Some(0));
+        assert_eq!(Rate::new(33, 33).percent(), Some(100));
+        assert_eq!(Rate::new(199, 200).percent(), Some(100)); // 99.5
+        assert_eq!(Rate::new(397, 400).percent(), Some(99)); // 99.25
+    }
+
+    #[test]
+    fn a_zero_denominator_has_no_percentage() {
+        assert_eq!(Rate::new(0, 0).percent(), None);
+        assert_eq!(Rate::new(0, 0).percent_f64(), None);
+    }
+
+    #[test]
+    fn mean_of_rates_averages_unrounded_rates_and_skips_empty_ones() {
+        // 1/8 = 12.5 % and 0/1 = 0 %: the mean is 6.25 %, not (13 + 0) / 2 = 6.5 → 7.
+        let rates = [Rate::new(1, 8), Rate::new(0, 1), Rate::new(0, 0)];
+        assert_eq!(average(&rates, AverageMethod::MeanOfRates), Some(6));
+        // The mean lands exactly on a half: (25 % + 0 %) / 2 = 12.5 % → 13 %.
+        let halves = [Rate::new(1, 4), Rate::new(0, 3)];
+        assert_eq!(average(&halves, AverageMethod::MeanOfRates), Some(13));
+        // 3/8 and 3/8 → 37.5 % → 38 %.
+        assert_eq!(
+            average(
+                &[Rate::new(3, 8), Rate::new(6, 16)],
+                AverageMethod::MeanOfRates
+            ),
+            Some(38)
+        );
+    }
+
+    #[test]
+    fn pooled_divides_summed_numerators_by_summed_denominators() {
+        // (1 + 0) / (8 + 1) = 11.1 %, whereas the mean of rates is 6.25 %.
+        let rates = [Rate::new(1, 8), Rate::new(0, 1), Rate::new(0, 0)];
+        assert_eq!(average(&rates, AverageMethod::Pooled), Some(11));
+        assert_eq!(
+            average(&[Rate::new(1, 4), Rate::new(2, 4)], AverageMethod::Pooled),
+            Some(38)
+        );
+    }
+
+    #[test]
+    fn an_average_without_any_denominator_is_none() {
+        assert_eq!(
+            average(&[Rate::new(0, 0)], AverageMethod::MeanOfRates),
+            None
+        );
+        assert_eq!(average(&[], AverageMethod::Pooled), None);
+    }
+
+    #[test]
+    fn the_mean_of_many_rates_is_exact() {
+        // Thirds whose mean is exactly 12.5 %: exact arithmetic rounds it up, never down.
+        let mut rates = vec![Rate::new(1, 3); 3];
+        rates.extend([Rate::new(0, 7); 5]);
+        // (3 × 1/3) / 8 = 12.5 % → 13 %.
+        assert_eq!(average(&rates, AverageMethod::MeanOfRates), Some(13));
+    }
+
+    #[test]
+    fn the_spread_uses_nearest_ranks_and_quarters_count_lower_rates() {
+        let sorted: Vec<Rate> = (1..=8).map(|n| Rate::new(n, 10)).collect();
+        let spread = Distribution::of(&sorted).unwrap();
+        assert_eq!(spread.with_data, 8);
+        assert_eq!(spread.lowest, Rate::new(1, 10));
+        assert_eq!(spread.lower_quartile, Rate::new(2, 10));
+        assert_eq!(spread.median, Rate::new(4, 10));
+        assert_eq!(spread.upper_quartile, Rate::new(6, 10));
+        assert_eq!(spread.highest, Rate::new(8, 10));
+        assert_eq!(spread.quarter(&sorted, Rate::new(1, 10)), Some(1));
+        assert_eq!(spread.quarter(&sorted, Rate::new(3, 10)), Some(2));
+        assert_eq!(spread.quarter(&sorted, Rate::new(5, 10)), Some(3));
+        assert_eq!(spread.quarter(&sorted, Rate::new(8, 10)), Some(4));
+        assert_eq!(spread.quarter(&sorted, Rate::new(0, 0)), None);
+        assert_eq!(Distribution::of(&[]), None);
+        let few = [Rate::new(1, 2), Rate::new(2, 3)];
+        assert_eq!(Distribution::of(&few).unwrap().quarter(&few, few[0]), None);
+    }
+
+    #[test]
+    fn merged_counts_equal_counts_of_the_whole() {
+        let mut a = Counts {
+            by_outcome: [1, 2, 0, 0, 0, 0],
+            complied: 3,
+            ..Counts::default()
+        };
+        a.by_category = vec![CategoryCounts {
+            decisions: 3,
+            detailed_investigations: 3,
+            upheld: 1,
+        }];
+        let b = Counts {
+            by_outcome: [4, 0, 1, 0, 0, 0],
+            remedied_by_authority: 1,
+            not_complied: 1,
+            by_category: vec![
+                CategoryCounts {
+                    decisions: 1,
+                    detailed_investigations: 1,
+                    upheld: 1,
+                },
+                CategoryCounts {
+                    decisions: 4,
+                    detailed_investigations: 3,
+                    upheld: 3,
+                },
+            ],
+            ..Counts::default()
+        };
+        a.merge(&b);
+        assert_eq!(a.upheld(), 5);
+        assert_eq!(a.detailed_investigations(), 7);
+        assert_eq!(a.decisions(), 8);
+        assert_eq!(a.compliance_outcomes(), 4);
+        assert_eq!(a.by_category[0].decisions, 4);
+        assert_eq!(a.by_category[1].upheld, 3);
+        assert_eq!(Statistic::SatisfactoryRemedy.rate(&a), Rate::new(1, 5));
+    }
+}
