@@ -121,7 +121,11 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
 }
 
 /// The pretty-printed template data of one authority's letter.
-pub fn letter_data_json(input: &Path, templates: &Path, authority: &str) -> Result<String, BuildError> {
+pub fn letter_data_json(
+    input: &Path,
+    templates: &Path,
+    authority: &str,
+) -> Result<String, BuildError> {
     let publication = input::load(input, templates).map_err(BuildError::Input)?;
     let index = select(&publication, &[authority.to_string()])?[0];
     let statistics = stats::compute(&publication);

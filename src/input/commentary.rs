@@ -29,7 +29,9 @@ pub fn load(
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let Some(index) = lookup.find(&code) else {
+        // Only a code names a commentary file, not a display name.
+        let index = lookup.find(&code).filter(|&i| lookup.code(i) == code);
+        let Some(index) = index else {
             problems.push(
                 Problem::new(
                     Location::file(&path),

@@ -52,6 +52,10 @@ impl<'a> AuthorityLookup<'a> {
         self.by_key.get(code_or_name).copied()
     }
 
+    pub fn code(&self, index: usize) -> &str {
+        &self.authorities[index].code
+    }
+
     /// "did you mean `…`?" for a code or name that is not in the register.
     pub fn suggestion(&self, found: &str) -> Option<String> {
         let names = self.authorities.iter().map(|a| a.name.as_str());
