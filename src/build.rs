@@ -11,8 +11,10 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::digest;
 use crate::input::{self, Problems, Publication};
-use crate::letter;
+use crate::letter::{self, LetterData};
+use crate::manifest::{self, FileEntry, LetterEntry, MadeFrom, Manifest, RunParameters};
 use crate::output::{self, WriteError};
 use crate::progress::Progress;
 use crate::render::{self, LetterSource, RenderError, Template, TemplateError};
@@ -28,6 +30,8 @@ pub struct BuildOptions {
     pub authorities: Vec<String>,
     /// Letters compiled at once.
     pub jobs: usize,
+    /// Rebuild letters even when the manifest says they are current.
+    pub force: bool,
 }
 
 /// Why nothing was built.
@@ -41,6 +45,18 @@ pub enum BuildError {
     Template(#[from] TemplateError),
     #[error(transparent)]
     Write(#[from] WriteError),
+    #[error(
+        "another build is writing to `{}`; wait for it to finish (lock file `{}`)",
+        .dir.display(),
+        .lock.display()
+    )]
+    Locked { dir: PathBuf, lock: PathBuf },
+    #[error("cannot lock `{}`: {source}", .lock.display())]
+    Lock {
+        lock: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// A letter that could not be made.
@@ -70,31 +86,155 @@ pub struct BuildReport {
     /// The letters written, in register order.
     pub written: Vec<PathBuf>,
     pub failures: Vec<Failure>,
+    /// Requested letters that were already current and left alone.
+    pub up_to_date: usize,
+    /// Whether any file was written at all.
+    pub wrote_anything: bool,
+    /// Things the user should know that are not failures.
+    pub notes: Vec<String>,
     pub elapsed: Duration,
 }
 
-/// Runs a whole build.
-pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport, BuildError> {
-    let started = Instant::now();
-    let publication = input::load(&options.input, &options.templates).map_err(BuildError::Input)?;
-    let selected = select(&publication, &options.authorities)?;
+/// A validated publication with its template loaded and its figures computed: everything a
+/// command needs before it looks at the output folder.
+pub struct Prepared {
+    pub publication: Publication,
+    pub template: Template,
+    pub statistics: Statistics,
+}
+
+/// Loads and validates the input, loads the template and computes the statistics.
+pub fn prepare(input: &Path, templates: &Path) -> Result<Prepared, BuildError> {
+    let publication = input::load(input, templates).map_err(BuildError::Input)?;
     let template = Template::load(&publication.template_dir)?;
     let statistics = stats::compute(&publication);
+    Ok(Prepared {
+        publication,
+        template,
+        statistics,
+    })
+}
+
+/// One letter as the current input would make it.
+pub struct PlannedLetter {
+    /// Index into the publication's authorities.
+    pub index: usize,
+    /// The file, relative to the year's folder: `letters/<slug>.pdf`.
+    pub file: String,
+    pub made_from: MadeFrom,
+    pub inputs_digest: String,
+}
+
+/// What every letter of `publication` would be made from now.
+pub fn plan(
+    publication: &Publication,
+    statistics: &Statistics,
+    template: &Template,
+) -> Vec<PlannedLetter> {
+    (0..publication.authorities.len())
+        .map(|index| {
+            let made_from = MadeFrom {
+                tool: manifest::tool(),
+                template_digest: template.digest().to_string(),
+                commentary_sha256: publication.commentary[index]
+                    .as_ref()
+                    .map(|c| digest::sha256(c.text.as_bytes())),
+                data: letter::letter_data(publication, statistics, index),
+            };
+            PlannedLetter {
+                index,
+                file: output::letter_file(&publication.authorities[index].slug),
+                inputs_digest: made_from.digest(),
+                made_from,
+            }
+        })
+        .collect()
+}
+
+/// Runs a build: validates the input, then writes the requested letters whose inputs changed
+/// since the manifest was written (all of them with `force`), the statistics files if they
+/// changed, and the manifest.
+pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport, BuildError> {
+    let started = Instant::now();
+    let Prepared {
+        publication,
+        template,
+        statistics,
+    } = prepare(&options.input, &options.templates)?;
+    let selected = select(&publication, &options.authorities)?;
     let year_dir = output::year_dir(&options.output, &publication);
 
+    let _lock = lock(&year_dir)?;
+    output::remove_stale_temporaries(&year_dir);
+    let mut notes = Vec::new();
+    let previous = match Manifest::read(&year_dir) {
+        Ok(previous) => previous,
+        Err(error) => {
+            notes.push(format!("{error}; every letter will be rebuilt"));
+            None
+        }
+    };
+    let run = run_parameters(options, &publication);
+    let mut manifest = previous
+        .clone()
+        .unwrap_or_else(|| Manifest::new(&publication.config.year, run.clone()));
+    let (to_build, current): (Vec<PlannedLetter>, Vec<PlannedLetter>) =
+        plan(&publication, &statistics, &template)
+            .into_iter()
+            .filter(|letter| selected.binary_search(&letter.index).is_ok())
+            .partition(|letter| {
+                options.force
+                    || !manifest.is_current(&year_dir, &letter.file, &letter.inputs_digest)
+            });
+    let statistics_files = [
+        (
+            "statistics.csv",
+            output::statistics_csv(&publication, &statistics),
+        ),
+        (
+            "statistics.json",
+            output::statistics_json(&publication, &statistics),
+        ),
+    ];
+    let statistics_current = statistics_files.iter().all(|(name, bytes)| {
+        manifest.files.get(*name).is_some_and(|entry| {
+            entry.sha256 == digest::sha256(bytes)
+                && manifest::file_matches(&year_dir.join(name), &entry.sha256, entry.bytes)
+        })
+    });
+    if to_build.is_empty() && statistics_current && previous.is_some() {
+        return Ok(BuildReport {
+            year_dir,
+            written: Vec::new(),
+            failures: Vec::new(),
+            up_to_date: current.len(),
+            wrote_anything: false,
+            notes,
+            elapsed: started.elapsed(),
+        });
+    }
+
+    // Drop the claims about the letters that are about to be replaced before replacing any.
+    for letter in &to_build {
+        manifest.letters.remove(&letter.file);
+    }
+    manifest.run = run;
+    manifest.write(&year_dir)?;
+
+    let manifest = ManifestWriter::new(manifest, &year_dir);
     let results = make_letters(
         &publication,
-        &statistics,
         &template,
-        &selected,
+        &to_build,
         &year_dir,
         options.jobs,
+        &manifest,
         progress,
     );
     let mut written = Vec::new();
     let mut failures = Vec::new();
-    for (&index, result) in selected.iter().zip(results) {
-        let authority = &publication.authorities[index];
+    for (letter, result) in to_build.iter().zip(results) {
+        let authority = &publication.authorities[letter.index];
         match result {
             Ok(path) => written.push(path),
             Err(error) => failures.push(Failure {
@@ -104,20 +244,126 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
             }),
         }
     }
-    output::write_atomic(
-        &year_dir.join("statistics.csv"),
-        &output::statistics_csv(&publication, &statistics),
-    )?;
-    output::write_atomic(
-        &year_dir.join("statistics.json"),
-        &output::statistics_json(&publication, &statistics),
-    )?;
+    let mut manifest = manifest.into_inner();
+    for (name, bytes) in &statistics_files {
+        output::write_atomic(&year_dir.join(name), bytes)?;
+        manifest.files.insert(
+            name.to_string(),
+            FileEntry {
+                sha256: digest::sha256(bytes),
+                bytes: bytes.len() as u64,
+            },
+        );
+    }
+    manifest.write(&year_dir)?;
+    let orphans = manifest
+        .letters
+        .keys()
+        .filter(|file| !planned_files(&publication).any(|f| &f == *file))
+        .count();
+    if orphans > 0 {
+        notes.push(format!(
+            "{orphans} letter{} in the manifest no longer match an authority in authorities.csv; `annual-review status` lists them",
+            if orphans == 1 { "" } else { "s" }
+        ));
+    }
     Ok(BuildReport {
         year_dir,
         written,
         failures,
+        up_to_date: current.len(),
+        wrote_anything: true,
+        notes,
         elapsed: started.elapsed(),
     })
+}
+
+/// The letter files the current register makes.
+pub fn planned_files(publication: &Publication) -> impl Iterator<Item = String> + '_ {
+    publication
+        .authorities
+        .iter()
+        .map(|a| output::letter_file(&a.slug))
+}
+
+fn run_parameters(options: &BuildOptions, publication: &Publication) -> RunParameters {
+    let config = &publication.config;
+    RunParameters {
+        tool: manifest::tool(),
+        input: options.input.clone(),
+        templates: options.templates.clone(),
+        template: config.template.clone(),
+        average: config.average.label().to_string(),
+        period_start: config.period_start.to_string(),
+        period_end: config.period_end.to_string(),
+        letter_date: config.letter_date.to_string(),
+        publish_date: config.publish_date.to_string(),
+        authorities: options.authorities.clone(),
+        force: options.force,
+    }
+}
+
+/// Takes the year folder's lock for as long as the returned file lives: a second build on the
+/// same output stops instead of interleaving its writes with ours. The operating system releases
+/// the lock when the process ends, however it ends.
+pub fn lock(year_dir: &Path) -> Result<std::fs::File, BuildError> {
+    let lock = year_dir.join(".lock");
+    let error = |source| BuildError::Lock {
+        lock: lock.clone(),
+        source,
+    };
+    std::fs::create_dir_all(year_dir).map_err(error)?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock)
+        .map_err(error)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(BuildError::Locked {
+            dir: year_dir.to_path_buf(),
+            lock,
+        }),
+        Err(std::fs::TryLockError::Error(source)) => Err(BuildError::Lock { lock, source }),
+    }
+}
+
+/// The manifest of a running build, shared by the workers. Each finished letter is recorded at
+/// once and the file is rewritten at most a few times a second, so that a build killed half-way
+/// keeps most of its work without writing the manifest once per letter.
+struct ManifestWriter<'a> {
+    state: Mutex<(Manifest, Instant)>,
+    year_dir: &'a Path,
+}
+
+impl<'a> ManifestWriter<'a> {
+    const FLUSH_EVERY: Duration = Duration::from_millis(250);
+
+    fn new(manifest: Manifest, year_dir: &'a Path) -> Self {
+        ManifestWriter {
+            state: Mutex::new((manifest, Instant::now())),
+            year_dir,
+        }
+    }
+
+    /// Records a letter that is in place on disk.
+    fn record(&self, file: String, entry: LetterEntry) {
+        let mut state = self.state.lock().expect("no worker panics while recording");
+        state.0.letters.insert(file, entry);
+        if state.1.elapsed() >= Self::FLUSH_EVERY {
+            // A failed intermediate write only loses progress; the final write reports errors.
+            let _ = state.0.write(self.year_dir);
+            state.1 = Instant::now();
+        }
+    }
+
+    fn into_inner(self) -> Manifest {
+        self.state
+            .into_inner()
+            .expect("no worker panics while recording")
+            .0
+    }
 }
 
 /// The pretty-printed template data of one authority's letter.
@@ -126,9 +372,12 @@ pub fn letter_data_json(
     templates: &Path,
     authority: &str,
 ) -> Result<String, BuildError> {
-    let publication = input::load(input, templates).map_err(BuildError::Input)?;
+    let Prepared {
+        publication,
+        statistics,
+        ..
+    } = prepare(input, templates)?;
     let index = select(&publication, &[authority.to_string()])?[0];
-    let statistics = stats::compute(&publication);
     let data = letter::letter_data(&publication, &statistics, index);
     Ok(serde_json::to_string_pretty(&data).expect("letter data serializes"))
 }
@@ -156,34 +405,34 @@ fn select(publication: &Publication, requested: &[String]) -> Result<Vec<usize>,
     Ok(selected)
 }
 
-/// Renders and writes the letters of `selected` on `jobs` worker threads; one result each, in
-/// the order of `selected`.
+/// Renders and writes `letters` on `jobs` worker threads, recording each in the manifest; one
+/// result each, in order.
 fn make_letters(
     publication: &Publication,
-    statistics: &Statistics,
     template: &Template,
-    selected: &[usize],
+    letters: &[PlannedLetter],
     year_dir: &Path,
     jobs: usize,
+    manifest: &ManifestWriter,
     progress: &dyn Progress,
 ) -> Vec<Result<PathBuf, LetterError>> {
     let results: Vec<Mutex<Option<Result<PathBuf, LetterError>>>> =
-        selected.iter().map(|_| Mutex::new(None)).collect();
+        letters.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
-    progress.start(selected.len());
+    progress.start(letters.len());
     std::thread::scope(|scope| {
-        for _ in 0..jobs.clamp(1, selected.len().max(1)) {
+        for _ in 0..jobs.clamp(1, letters.len().max(1)) {
             scope.spawn(|| {
                 loop {
                     let slot = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&index) = selected.get(slot) else {
+                    let Some(letter) = letters.get(slot) else {
                         break;
                     };
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        make_letter(publication, statistics, template, index, year_dir)
+                        make_letter(publication, template, letter, year_dir, manifest)
                     }))
                     .unwrap_or_else(|panic| Err(LetterError::Panic(panic_message(&*panic))));
-                    progress.letter_done(&publication.authorities[index].name);
+                    progress.letter_done(&publication.authorities[letter.index].name);
                     *results[slot]
                         .lock()
                         .expect("no worker panics while holding a slot") = Some(result);
@@ -202,36 +451,47 @@ fn make_letters(
         .collect()
 }
 
-/// Renders one letter and writes it.
+/// Renders one letter, puts it in place and records it in the manifest.
 fn make_letter(
     publication: &Publication,
-    statistics: &Statistics,
     template: &Template,
-    index: usize,
+    letter: &PlannedLetter,
     year_dir: &Path,
+    manifest: &ManifestWriter,
 ) -> Result<PathBuf, LetterError> {
-    let bytes = render_letter(publication, statistics, template, index)?;
-    let path = output::letter_path(year_dir, &publication.authorities[index].slug);
+    let bytes = render_letter(publication, template, letter.index, &letter.made_from.data)?;
+    let path = year_dir.join(&letter.file);
     output::write_atomic(&path, &bytes)?;
+    let authority = &publication.authorities[letter.index];
+    manifest.record(
+        letter.file.clone(),
+        LetterEntry {
+            code: authority.code.clone(),
+            name: authority.name.clone(),
+            sha256: digest::sha256(&bytes),
+            bytes: bytes.len() as u64,
+            inputs_digest: letter.inputs_digest.clone(),
+            made_from: letter.made_from.clone(),
+        },
+    );
     Ok(path)
 }
 
-/// The PDF bytes of the letter to authority `index`.
+/// The PDF bytes of the letter to authority `index`, made from `data`.
 pub fn render_letter(
     publication: &Publication,
-    statistics: &Statistics,
     template: &Template,
     index: usize,
+    data: &LetterData,
 ) -> Result<Vec<u8>, RenderError> {
     let authority = &publication.authorities[index];
-    let data = letter::letter_data(publication, statistics, index);
     let commentary = publication.commentary[index].as_ref();
     render::render(
         template,
         &LetterSource {
-            data: serde_json::to_vec(&data).expect("letter data serializes"),
+            data: serde_json::to_vec(data).expect("letter data serializes"),
             commentary: commentary.map(|c| (c.text.as_str(), c.path.as_path())),
-            title: data.title,
+            title: data.title.clone(),
             ident: format!(
                 "annual-review-{}-{}",
                 publication.config.year, authority.code

@@ -64,6 +64,9 @@ struct BuildArgs {
     /// Letters compiled at once [default: the number of cores].
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
+    /// Rebuild the letters even when the manifest says they are up to date.
+    #[arg(long)]
+    force: bool,
 }
 
 /// Runs the command line and returns the exit status.
@@ -101,10 +104,26 @@ fn run_build(args: BuildArgs) -> ExitCode {
         templates: args.templates,
         authorities: args.authorities,
         jobs,
+        force: args.force,
     };
     let progress = ProgressBarReport::new();
     match build::build(&options, &progress) {
         Ok(report) => {
+            for note in &report.notes {
+                eprintln!("note: {note}");
+            }
+            if !report.wrote_anything {
+                eprintln!(
+                    "all {} up to date; nothing was written (use --force to rebuild)",
+                    plural(report.up_to_date, "letter")
+                        + if report.up_to_date == 1 {
+                            " is"
+                        } else {
+                            " are"
+                        }
+                );
+                return ExitCode::SUCCESS;
+            }
             for failure in &report.failures {
                 eprintln!(
                     "error: the letter to {} (`{}`) failed:",
@@ -116,20 +135,24 @@ fn run_build(args: BuildArgs) -> ExitCode {
             }
             let letters_dir = report.year_dir.join("letters");
             let seconds = report.elapsed.as_secs_f64();
+            let up_to_date = if report.up_to_date > 0 {
+                format!(" ({} already up to date)", report.up_to_date)
+            } else {
+                String::new()
+            };
+            let failed = if report.failures.is_empty() {
+                String::new()
+            } else {
+                format!(", {} failed,", report.failures.len())
+            };
+            eprintln!(
+                "wrote {}{up_to_date} in `{}`{failed} in {seconds:.1} s",
+                plural(report.written.len(), "letter"),
+                letters_dir.display(),
+            );
             if report.failures.is_empty() {
-                eprintln!(
-                    "wrote {} in `{}` in {seconds:.1} s",
-                    plural(report.written.len(), "letter"),
-                    letters_dir.display()
-                );
                 ExitCode::SUCCESS
             } else {
-                eprintln!(
-                    "wrote {} in `{}`, {} failed, in {seconds:.1} s",
-                    plural(report.written.len(), "letter"),
-                    letters_dir.display(),
-                    report.failures.len()
-                );
                 ExitCode::from(1)
             }
         }
@@ -153,7 +176,7 @@ fn report_build_error(error: &BuildError) -> ExitCode {
             eprintln!("nothing was written");
             ExitCode::from(2)
         }
-        BuildError::Write(_) => {
+        BuildError::Write(_) | BuildError::Locked { .. } | BuildError::Lock { .. } => {
             eprintln!("error: {}", error_chain(error));
             ExitCode::from(1)
         }

@@ -5,13 +5,13 @@
 //! only lays it out. Values reach Typst as JSON strings and numbers, never as markup.
 
 use chrono::{Datelike, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::input::{DecisionOutcome, Publication};
 use crate::stats::{Rate, Statistic, Statistics};
 
 /// The template's data for one letter.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LetterData {
     /// The PDF title, e.g. "Annual Review letter 2021 – Kent County Council".
     pub title: String,
@@ -33,10 +33,10 @@ pub struct LetterData {
     pub categories: Vec<CategoryRow>,
     pub statistics: Figures,
     /// `mean-of-rates` or `pooled`.
-    pub average_method: &'static str,
+    pub average_method: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Period {
     /// e.g. "1 April 2020"
     pub start: String,
@@ -46,26 +46,26 @@ pub struct Period {
     pub end_numeric: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthorityData {
     pub code: String,
     pub name: String,
     /// e.g. "County Council"
     #[serde(rename = "type")]
-    pub kind: &'static str,
+    pub kind: String,
     /// The comparison group, e.g. "County Councils".
-    pub group: &'static str,
+    pub group: String,
     pub recipient: String,
     pub recipient_title: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutcomeCount {
-    pub label: &'static str,
+    pub label: String,
     pub count: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CategoryRow {
     pub name: String,
     pub decisions: u64,
@@ -74,7 +74,7 @@ pub struct CategoryRow {
 }
 
 /// The three statistics of the letter.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Figures {
     pub upheld: Figure,
     pub compliance: Figure,
@@ -92,7 +92,7 @@ impl Figures {
 }
 
 /// One statistic as the letter prints it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Figure {
     pub numerator: u64,
     pub denominator: u64,
@@ -105,7 +105,7 @@ pub struct Figure {
 }
 
 /// The five-number summary of a statistic among similar authorities, in whole percentages.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Spread {
     pub with_data: usize,
     pub lowest: u64,
@@ -185,8 +185,8 @@ pub fn letter_data(publication: &Publication, statistics: &Statistics, index: us
         authority: AuthorityData {
             code: authority.code.clone(),
             name: authority.name.clone(),
-            kind: authority.kind.label(),
-            group: authority.kind.plural(),
+            kind: authority.kind.label().to_string(),
+            group: authority.kind.plural().to_string(),
             recipient: authority.recipient.clone(),
             recipient_title: authority.recipient_title.clone(),
         },
@@ -197,7 +197,7 @@ pub fn letter_data(publication: &Publication, statistics: &Statistics, index: us
         outcomes: DecisionOutcome::ALL
             .iter()
             .map(|&o| OutcomeCount {
-                label: o.label(),
+                label: o.label().to_string(),
                 count: counts.outcome(o),
             })
             .collect(),
@@ -207,7 +207,7 @@ pub fn letter_data(publication: &Publication, statistics: &Statistics, index: us
             compliance: figure(Statistic::Compliance),
             remedy: figure(Statistic::SatisfactoryRemedy),
         },
-        average_method: statistics.method.label(),
+        average_method: statistics.method.label().to_string(),
     }
 }
 

@@ -13,10 +13,13 @@
 
 pub mod build;
 pub mod cli;
+pub mod digest;
 pub mod input;
 pub mod letter;
+pub mod manifest;
 pub mod output;
 pub mod progress;
 pub mod render;
 pub mod sample;
 pub mod stats;
+pub mod status;

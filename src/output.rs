@@ -52,9 +52,26 @@ pub fn year_dir(output: &Path, publication: &Publication) -> PathBuf {
     output.join(&publication.config.year)
 }
 
-/// Where the letter of authority `slug` goes.
-pub fn letter_path(year_dir: &Path, slug: &str) -> PathBuf {
-    year_dir.join("letters").join(format!("{slug}.pdf"))
+/// The letter of authority `slug`, relative to the year's folder: `letters/<slug>.pdf`.
+pub fn letter_file(slug: &str) -> String {
+    format!("letters/{slug}.pdf")
+}
+
+/// Removes the temporary files a killed run may have left in the year's folder and its letters.
+/// Only call this while holding the folder's lock: another run's temporaries are live.
+pub fn remove_stale_temporaries(year_dir: &Path) {
+    for dir in [year_dir.to_path_buf(), year_dir.join("letters")] {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') && name.ends_with(".tmp") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
 }
 
 /// One row of `statistics.csv`, and one entry of `statistics.json`'s `authorities`.
@@ -102,7 +119,7 @@ fn rows<'a>(publication: &'a Publication, statistics: &Statistics) -> Vec<Author
                 name: &authority.name,
                 kind: authority.kind.label(),
                 group: authority.kind.plural(),
-                letter: format!("letters/{}.pdf", authority.slug),
+                letter: letter_file(&authority.slug),
                 decisions: counts.decisions(),
                 upheld: counts.upheld(),
                 not_upheld: counts.outcome(O::NotUpheld),

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use chrono::{Datelike, NaiveDate};
+use sha2::{Digest, Sha256};
 use typst::diag::{FileError, FileResult, PackageError};
 use typst::foundations::{Bytes, Datetime, Duration};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
@@ -70,6 +71,7 @@ pub struct Template {
     /// Where each preloaded file came from, for diagnostics.
     paths: HashMap<FileId, PathBuf>,
     main: FileId,
+    digest: String,
 }
 
 impl Template {
@@ -88,6 +90,7 @@ impl Template {
         let mut sources = HashMap::new();
         let mut paths = HashMap::new();
         let mut entries: Vec<PathBuf> = Vec::new();
+        let mut hasher = Sha256::new();
         for entry in WalkDir::new(&canonical_root).sort_by_file_name() {
             let entry = entry.map_err(|error| TemplateError::Read {
                 path: error.path().unwrap_or(root).to_path_buf(),
@@ -114,6 +117,12 @@ impl Template {
                 .expect("walked under the root");
             let shown = root.join(relative);
             let bytes = std::fs::read(&real).map_err(read_error(&shown))?;
+            // Entries come sorted by name; length prefixes keep path and content apart.
+            let name = relative.to_string_lossy();
+            hasher.update((name.len() as u64).to_le_bytes());
+            hasher.update(name.as_bytes());
+            hasher.update((bytes.len() as u64).to_le_bytes());
+            hasher.update(&bytes);
             let extension = path
                 .extension()
                 .and_then(|e| e.to_str())
@@ -164,6 +173,7 @@ impl Template {
             sources,
             paths,
             main,
+            digest: crate::digest::hex(&hasher.finalize()),
         })
     }
 
@@ -171,21 +181,10 @@ impl Template {
         &self.root
     }
 
-    /// Every preloaded file with its bytes, in path order: what a letter's look depends on.
-    pub fn files(&self) -> Vec<(&Path, &[u8])> {
-        let mut files: Vec<(&Path, &[u8])> = self
-            .paths
-            .iter()
-            .map(|(id, path)| {
-                let bytes = match self.sources.get(id) {
-                    Some(source) => source.text().as_bytes(),
-                    None => self.files[id].as_slice(),
-                };
-                (path.as_path(), bytes)
-            })
-            .collect();
-        files.sort_by(|a, b| a.0.cmp(b.0));
-        files
+    /// The SHA-256 of every file of the template folder, fonts included, with their paths: what
+    /// a letter's look depends on besides its data.
+    pub fn digest(&self) -> &str {
+        &self.digest
     }
 }
 

@@ -1,0 +1,250 @@
+//! `annual-review status`: which letters a build would write, and why, in words.
+//!
+//! Compares what every letter would be made from now with what the manifest recorded: a letter
+//! is new (never built), changed (its inputs differ, or its file is missing or altered) or
+//! orphaned (in the manifest, but no authority of the register makes it any more). A correction
+//! to one council can move its group's average or spread; every letter that prints the moved
+//! figure is then changed, and says so.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::build::{self, BuildError, PlannedLetter, Prepared};
+use crate::letter::{Figure, LetterData};
+use crate::manifest::{self, LetterEntry, Manifest};
+use crate::output;
+use crate::stats::Statistic;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    New,
+    Changed,
+    Orphaned,
+}
+
+impl Change {
+    pub fn label(self) -> &'static str {
+        match self {
+            Change::New => "new",
+            Change::Changed => "changed",
+            Change::Orphaned => "orphaned",
+        }
+    }
+}
+
+/// One letter that a build would write, or that no longer belongs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusEntry {
+    pub change: Change,
+    /// Relative to the year's folder.
+    pub file: String,
+    pub code: String,
+    pub name: String,
+    pub reasons: Vec<String>,
+}
+
+/// The state of a year's output against the current input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusReport {
+    pub year: String,
+    pub year_dir: PathBuf,
+    pub letters: Vec<StatusEntry>,
+    pub up_to_date: usize,
+}
+
+/// Compares the input in `input` with the manifest under `output`.
+pub fn status(input: &Path, output: &Path, templates: &Path) -> Result<StatusReport, StatusError> {
+    let Prepared {
+        publication,
+        template,
+        statistics,
+    } = build::prepare(input, templates)?;
+    let year_dir = output::year_dir(output, &publication);
+    let manifest = Manifest::read(&year_dir)?;
+    let planned = build::plan(&publication, &statistics, &template);
+    let mut letters = Vec::new();
+    let mut up_to_date = 0;
+    for letter in &planned {
+        let authority = &publication.authorities[letter.index];
+        let entry = |change, reasons| StatusEntry {
+            change,
+            file: letter.file.clone(),
+            code: authority.code.clone(),
+            name: authority.name.clone(),
+            reasons,
+        };
+        match manifest.as_ref().and_then(|m| m.letters.get(&letter.file)) {
+            None => letters.push(entry(Change::New, vec!["not built yet".to_string()])),
+            Some(recorded) => {
+                let reasons = reasons(&year_dir, recorded, letter);
+                if reasons.is_empty() {
+                    up_to_date += 1;
+                } else {
+                    letters.push(entry(Change::Changed, reasons));
+                }
+            }
+        }
+    }
+    if let Some(manifest) = &manifest {
+        let current: Vec<String> = build::planned_files(&publication).collect();
+        for (file, recorded) in &manifest.letters {
+            if !current.contains(file) {
+                let now = publication
+                    .authorities
+                    .iter()
+                    .find(|a| a.code == recorded.code);
+                let reason = match now {
+                    Some(authority) => format!(
+                        "`{}` is now called `{}`; its letter is {}",
+                        recorded.name,
+                        authority.name,
+                        output::letter_file(&authority.slug)
+                    ),
+                    None => format!("`{}` is no longer in authorities.csv", recorded.code),
+                };
+                letters.push(StatusEntry {
+                    change: Change::Orphaned,
+                    file: file.clone(),
+                    code: recorded.code.clone(),
+                    name: recorded.name.clone(),
+                    reasons: vec![reason],
+                });
+            }
+        }
+    }
+    Ok(StatusReport {
+        year: publication.config.year.clone(),
+        year_dir,
+        letters,
+        up_to_date,
+    })
+}
+
+/// Why `status` could not compare.
+#[derive(Debug, thiserror::Error)]
+pub enum StatusError {
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    #[error(transparent)]
+    Manifest(#[from] manifest::ReadError),
+}
+
+/// Why the recorded letter differs from what the input would make now; empty when it does not.
+fn reasons(year_dir: &Path, recorded: &LetterEntry, planned: &PlannedLetter) -> Vec<String> {
+    let mut reasons = Vec::new();
+    let path = year_dir.join(&planned.file);
+    if !path.exists() {
+        reasons.push("the letter's file is missing".to_string());
+    } else if !manifest::file_matches(&path, &recorded.sha256, recorded.bytes) {
+        reasons.push("the letter's file differs from the one the manifest records".to_string());
+    }
+    if recorded.inputs_digest == planned.inputs_digest {
+        return reasons;
+    }
+    let (old, new) = (&recorded.made_from, &planned.made_from);
+    if old.tool != new.tool {
+        reasons.push(format!("tool {} → {}", old.tool, new.tool));
+    }
+    if old.template_digest != new.template_digest {
+        reasons.push("the template's files changed".to_string());
+    }
+    match (&old.commentary_sha256, &new.commentary_sha256) {
+        (None, Some(_)) => reasons.push("commentary added".to_string()),
+        (Some(_), None) => reasons.push("commentary removed".to_string()),
+        (Some(a), Some(b)) if a != b => reasons.push("commentary changed".to_string()),
+        _ => {}
+    }
+    data_reasons(&old.data, &new.data, &mut reasons);
+    if reasons.is_empty() {
+        reasons.push("its inputs changed".to_string());
+    }
+    reasons
+}
+
+/// What changed between two versions of a letter's data, in words.
+fn data_reasons(old: &LetterData, new: &LetterData, reasons: &mut Vec<String>) {
+    let mut changed = |what: &str, before: &str, after: &str| {
+        if before != after {
+            reasons.push(format!("{what} `{before}` → `{after}`"));
+        }
+    };
+    changed("name", &old.authority.name, &new.authority.name);
+    changed("code", &old.authority.code, &new.authority.code);
+    changed("type", &old.authority.kind, &new.authority.kind);
+    changed(
+        "recipient",
+        &old.authority.recipient,
+        &new.authority.recipient,
+    );
+    changed(
+        "recipient title",
+        &old.authority.recipient_title,
+        &new.authority.recipient_title,
+    );
+    changed("letter date", &old.letter_date, &new.letter_date);
+    changed("publication date", &old.publish_date, &new.publish_date);
+    changed("period start", &old.period.start, &new.period.start);
+    changed("period end", &old.period.end, &new.period.end);
+    changed("year", &old.year, &new.year);
+    changed("average method", &old.average_method, &new.average_method);
+    changed("signatory", &old.signatory.name, &new.signatory.name);
+    if old.signatory.titles != new.signatory.titles {
+        reasons.push("signatory's titles changed".to_string());
+    }
+    let group = &new.authority.kind;
+    for statistic in Statistic::ALL {
+        let (before, after) = (old.statistics.get(statistic), new.statistics.get(statistic));
+        figure_reasons(statistic, group, before, after, reasons);
+    }
+    if old.public_reports != new.public_reports {
+        reasons.push(format!(
+            "public reports {} → {}",
+            old.public_reports, new.public_reports
+        ));
+    }
+    if old.decisions != new.decisions {
+        reasons.push(format!("decisions {} → {}", old.decisions, new.decisions));
+    } else if old.outcomes != new.outcomes {
+        reasons.push("decisions by outcome changed".to_string());
+    }
+    if old.categories != new.categories {
+        reasons.push("decisions by service area changed".to_string());
+    }
+}
+
+fn figure_reasons(
+    statistic: Statistic,
+    group: &str,
+    before: &Figure,
+    after: &Figure,
+    reasons: &mut Vec<String>,
+) {
+    let what = statistic.description();
+    if (before.numerator, before.denominator) != (after.numerator, after.denominator) {
+        reasons.push(format!(
+            "{what} {} → {} ({} of {} → {} of {})",
+            percent(before.percent),
+            percent(after.percent),
+            before.numerator,
+            before.denominator,
+            after.numerator,
+            after.denominator
+        ));
+    }
+    if before.average != after.average {
+        reasons.push(format!(
+            "{group} average {what} {} → {}",
+            percent(before.average),
+            percent(after.average)
+        ));
+    }
+    if before.spread != after.spread {
+        reasons.push(format!("the spread of {what}s among {group}s changed"));
+    }
+}
+
+fn percent(value: Option<u64>) -> String {
+    value.map_or_else(|| "none".to_string(), |p| format!("{p}%"))
+}
