@@ -11,8 +11,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::archive::{self, ArchiveOptions, ArchiveOutcome, Finding, Reissue};
 use crate::build::{self, BuildError, BuildOptions};
 use crate::progress::Progress;
+use crate::status::{self, Change, StatusError};
 
 #[derive(Parser)]
 #[command(
@@ -29,9 +31,62 @@ struct Cli {
 enum Command {
     /// Compile the letters and the statistics of a publication.
     Build(BuildArgs),
+    /// List the letters a build would write (new, changed) or that no longer belong (orphaned),
+    /// with the reasons, by comparing the input with the manifest.
+    Status(StatusArgs),
+    /// Freeze a built publication into `<archive>/<year>/` as a BagIt bag, or add reissued
+    /// letters to it.
+    Archive(ArchiveArgs),
+    /// Check every file of an archive (a bag, or a folder of bags) against its checksums.
+    Verify(VerifyArgs),
     /// Print the JSON data one letter's template reads as `/data.json`: for template authors,
     /// and for compiling a letter with the plain `typst` command line.
     LetterData(LetterDataArgs),
+}
+
+#[derive(clap::Args)]
+struct StatusArgs {
+    /// The input folder.
+    #[arg(long, default_value = "input")]
+    input: PathBuf,
+    /// The output folder holding `<year>/manifest.json`.
+    #[arg(long, default_value = "output")]
+    output: PathBuf,
+    /// The folder of templates.
+    #[arg(long, default_value = "typst-templates")]
+    templates: PathBuf,
+    /// Print the report as JSON, for scripts.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+struct ArchiveArgs {
+    /// The output folder holding `<year>/manifest.json`.
+    #[arg(long, default_value = "output")]
+    output: PathBuf,
+    /// The archive folder; the bag goes in `<archive>/<year>`.
+    #[arg(long, default_value = "archive")]
+    archive: PathBuf,
+    /// The year to archive [default: the only year in the output folder].
+    #[arg(long)]
+    year: Option<String>,
+    /// Add the letters rebuilt since the last archive beside the originals.
+    #[arg(long, requires = "reason")]
+    reissue: bool,
+    /// Why the letters are reissued (recorded in the archive's history).
+    #[arg(long, requires = "reissue")]
+    reason: Option<String>,
+    /// The reissue's date, YYYY-MM-DD [default: today].
+    #[arg(long, requires = "reissue", value_parser = parse_date)]
+    date: Option<chrono::NaiveDate>,
+}
+
+#[derive(clap::Args)]
+struct VerifyArgs {
+    /// A bag, or a folder of bags.
+    #[arg(default_value = "archive")]
+    archive: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -74,8 +129,150 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Build(args) => run_build(args),
+        Command::Status(args) => run_status(args),
+        Command::Archive(args) => run_archive(args),
+        Command::Verify(args) => run_verify(args),
         Command::LetterData(args) => run_letter_data(args),
     }
+}
+
+fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
+    crate::input::parse_date(text).map_err(|expected| format!("expected {expected}"))
+}
+
+fn run_archive(args: ArchiveArgs) -> ExitCode {
+    let options = ArchiveOptions {
+        output: args.output,
+        archive: args.archive,
+        year: args.year,
+        reissue: args.reissue.then(|| Reissue {
+            reason: args.reason.unwrap_or_default(),
+            date: args.date.unwrap_or_else(archive::today),
+        }),
+    };
+    match archive::archive(&options) {
+        Ok(ArchiveOutcome::Created { bag, files }) => {
+            eprintln!("archived {} in `{}`", plural(files, "file"), bag.display());
+            ExitCode::SUCCESS
+        }
+        Ok(ArchiveOutcome::AlreadyArchived { bag }) => {
+            eprintln!(
+                "`{}` already holds this publication; nothing was written",
+                bag.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(ArchiveOutcome::Reissued {
+            bag,
+            directory,
+            files,
+        }) => {
+            eprintln!(
+                "added {} to `{}` under {directory}:",
+                plural(files.len(), "reissued file"),
+                bag.display()
+            );
+            for file in files {
+                eprintln!("  {file}");
+            }
+            ExitCode::SUCCESS
+        }
+        Ok(ArchiveOutcome::NothingToReissue { bag }) => {
+            eprintln!(
+                "nothing to reissue: every file matches its latest version in `{}`",
+                bag.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {}", error_chain(&error));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run_verify(args: VerifyArgs) -> ExitCode {
+    let reports = match archive::verify(&args.archive) {
+        Ok(reports) => reports,
+        Err(error) => {
+            eprintln!("error: {}", error_chain(&error));
+            return ExitCode::from(1);
+        }
+    };
+    let mut all_hold = true;
+    for report in reports {
+        for finding in &report.findings {
+            all_hold = false;
+            match finding {
+                Finding::Changed(path) => println!("changed  {}", path.display()),
+                Finding::Missing(path) => println!("missing  {}", path.display()),
+                Finding::Extra(path) => println!("extra    {}", path.display()),
+                Finding::Invalid { path, reason } => {
+                    println!("invalid  {}: {reason}", path.display())
+                }
+            }
+        }
+        if report.findings.is_empty() {
+            println!(
+                "`{}`: all {} hold",
+                report.bag.display(),
+                plural(report.files_checked, "file")
+            );
+        } else {
+            println!(
+                "`{}`: {} of {} checked",
+                report.bag.display(),
+                plural(report.findings.len(), "problem"),
+                plural(report.files_checked, "file")
+            );
+        }
+    }
+    if all_hold {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn run_status(args: StatusArgs) -> ExitCode {
+    let report = match status::status(&args.input, &args.output, &args.templates) {
+        Ok(report) => report,
+        Err(StatusError::Build(error)) => return report_build_error(&error),
+        Err(error) => {
+            eprintln!("error: {}", error_chain(&error));
+            return ExitCode::from(1);
+        }
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("plain data serializes")
+        );
+        return ExitCode::SUCCESS;
+    }
+    for entry in &report.letters {
+        println!("{:<9}{} ({})", entry.change.label(), entry.file, entry.name);
+        for reason in &entry.reasons {
+            println!("         {reason}");
+        }
+    }
+    let count = |change| report.letters.iter().filter(|e| e.change == change).count();
+    if report.letters.is_empty() {
+        println!(
+            "all {} of {} are up to date",
+            plural(report.up_to_date, "letter"),
+            report.year
+        );
+    } else {
+        println!(
+            "{} new, {} changed, {} orphaned; {} up to date",
+            count(Change::New),
+            count(Change::Changed),
+            count(Change::Orphaned),
+            report.up_to_date
+        );
+    }
+    ExitCode::SUCCESS
 }
 
 fn run_letter_data(args: LetterDataArgs) -> ExitCode {

@@ -11,6 +11,7 @@
 //! - [`build`]: the stages run together, letters in parallel;
 //! - [`cli`]: arguments, messages and exit statuses.
 
+pub mod archive;
 pub mod build;
 pub mod cli;
 pub mod digest;

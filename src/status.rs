@@ -224,11 +224,11 @@ fn figure_reasons(
     let what = statistic.description();
     if (before.numerator, before.denominator) != (after.numerator, after.denominator) {
         reasons.push(format!(
-            "{what} {} → {} ({} of {} → {} of {})",
+            "{what} {} ({} of {}) → {} ({} of {})",
             percent(before.percent),
-            percent(after.percent),
             before.numerator,
             before.denominator,
+            percent(after.percent),
             after.numerator,
             after.denominator
         ));

@@ -19,7 +19,7 @@ use chrono::NaiveDate;
 pub use authorities::slug_of;
 pub use config::{AverageMethod, PublicationConfig, Signatory};
 pub use problems::{Location, Problem, Problems};
-pub use records::AuthorityLookup;
+pub use records::{AuthorityLookup, parse_date};
 
 /// The five groups of similar authorities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
