@@ -1,0 +1,357 @@
+//! Corrections: the manifest, `status`, incremental and interrupted builds, and the lock.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use common::{Fixture, files_under};
+
+/// Every file under `dir` with its bytes and modification time.
+fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, SystemTime)> {
+    files_under(dir)
+        .into_iter()
+        .map(|file| {
+            let path = dir.join(&file);
+            let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+            (file, (std::fs::read(&path).unwrap(), modified))
+        })
+        .collect()
+}
+
+/// The files whose bytes or modification time differ between two snapshots.
+fn touched(
+    before: &BTreeMap<String, (Vec<u8>, SystemTime)>,
+    after: &BTreeMap<String, (Vec<u8>, SystemTime)>,
+) -> Vec<String> {
+    after
+        .iter()
+        .filter(|(file, now)| before.get(*file) != Some(now))
+        .map(|(f, _)| f.clone())
+        .collect()
+}
+
+/// Moves the first Kent decision with `from` as its outcome to `to`.
+fn correct_one_kent_decision(fixture: &Fixture, from: &str, to: &str) {
+    let decisions = fixture.read("decisions.csv");
+    let mut done = false;
+    let corrected: Vec<String> = decisions
+        .lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split(',').collect();
+            let is_kent = matches!(
+                fields.get(1),
+                Some(&"E10000016") | Some(&"Kent County Council")
+            );
+            if !done && is_kent && fields.get(4) == Some(&from) && fields.get(5) != Some(&"yes") {
+                done = true;
+                let remedied = if to == "Upheld" { "no" } else { "" };
+                format!(
+                    "{},{},{},{},{to},{remedied},{}",
+                    fields[0], fields[1], fields[2], fields[3], fields[6]
+                )
+            } else {
+                line.to_string()
+            }
+        })
+        .collect();
+    assert!(done, "no Kent decision `{from}` to correct");
+    fixture.write("decisions.csv", corrected.join("\n") + "\n");
+}
+
+/// Asserts that the manifest of a year folder is true: every entry's file exists with its size
+/// and SHA-256.
+fn assert_manifest_true(year_dir: &Path) {
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(year_dir.join("manifest.json")).unwrap()).unwrap();
+    for section in ["letters", "files"] {
+        for (file, entry) in manifest[section].as_object().unwrap() {
+            let bytes = std::fs::read(year_dir.join(file))
+                .unwrap_or_else(|_| panic!("the manifest lists `{file}`, which is missing"));
+            assert_eq!(
+                entry["bytes"].as_u64().unwrap(),
+                bytes.len() as u64,
+                "size of {file}"
+            );
+            assert_eq!(
+                entry["sha256"].as_str().unwrap(),
+                sha256(&bytes),
+                "SHA-256 of {file}"
+            );
+        }
+    }
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn a_second_build_of_unchanged_input_writes_nothing() {
+    let fixture = Fixture::new("small");
+    fixture.run(&["build"]).assert_status(0);
+    let before = snapshot(&fixture.output());
+    std::thread::sleep(Duration::from_millis(20));
+    fixture
+        .run(&["build"])
+        .assert_status(0)
+        .assert_stderr_contains("all 6 letters are up to date; nothing was written");
+    assert_eq!(
+        touched(&before, &snapshot(&fixture.output())),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn force_rebuilds_every_letter_to_the_same_bytes() {
+    let fixture = Fixture::new("small");
+    fixture.run(&["build"]).assert_status(0);
+    let before = snapshot(&fixture.letters());
+    std::thread::sleep(Duration::from_millis(20));
+    fixture
+        .run(&["build", "--force"])
+        .assert_status(0)
+        .assert_stderr_contains("wrote 6 letters");
+    let after = snapshot(&fixture.letters());
+    assert_eq!(touched(&before, &after).len(), 6, "every letter rewritten");
+    for (file, (bytes, _)) in &before {
+        assert_eq!(&after[file].0, bytes, "{file} is byte-for-byte the same");
+    }
+}
+
+fn status(fixture: &Fixture, json: bool) -> common::Run {
+    let mut args = vec!["status"];
+    let (input, output, templates) = (
+        fixture.input().display().to_string(),
+        fixture.output().display().to_string(),
+        common::templates().display().to_string(),
+    );
+    args.extend([
+        "--input",
+        &input,
+        "--output",
+        &output,
+        "--templates",
+        &templates,
+    ]);
+    if json {
+        args.push("--json");
+    }
+    fixture.run(&args)
+}
+
+#[test]
+fn a_correction_that_moves_the_group_average_makes_every_letter_printing_it_stale() {
+    // Two county councils: Kent 40/54 upheld and Essex 7/10. County average (74.07 % + 70 %) / 2
+    // = 72.04 % → 72 %. One Kent decision corrected from Upheld to Not upheld: Kent 39/54 =
+    // 72.2 %, average 71.1 % → 71 %: Kent's letter and Essex's are stale, no other.
+    let fixture = Fixture::new("small");
+    fixture.run(&["build"]).assert_status(0);
+    let before = snapshot(&fixture.output());
+    correct_one_kent_decision(&fixture, "Upheld", "Not upheld");
+
+    let run = status(&fixture, false);
+    run.assert_status(0);
+    assert!(run.stdout.contains("changed  letters/essex-county-council.pdf (Essex County Council)\n         County Council average upheld rate 72% → 71%\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("changed  letters/kent-county-council.pdf (Kent County Council)\n         upheld rate 74% (40 of 54) → 72% (39 of 54)\n         County Council average upheld rate 72% → 71%\n"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .ends_with("0 new, 2 changed, 0 orphaned; 4 up to date\n"),
+        "{}",
+        run.stdout
+    );
+
+    let json: serde_json::Value = serde_json::from_str(&status(&fixture, true).stdout).unwrap();
+    let stale: Vec<&str> = json["letters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        stale,
+        [
+            "letters/kent-county-council.pdf",
+            "letters/essex-county-council.pdf"
+        ]
+    );
+    assert_eq!(json["up_to_date"], 4);
+
+    std::thread::sleep(Duration::from_millis(20));
+    fixture
+        .run(&["build"])
+        .assert_status(0)
+        .assert_stderr_contains("wrote 2 letters (4 already up to date)");
+    let changed = touched(&before, &snapshot(&fixture.output()));
+    assert_eq!(
+        changed,
+        [
+            "2020-21/letters/essex-county-council.pdf",
+            "2020-21/letters/kent-county-council.pdf",
+            "2020-21/manifest.json",
+            "2020-21/statistics.csv",
+            "2020-21/statistics.json",
+        ]
+    );
+    assert_manifest_true(&fixture.output().join("2020-21"));
+    assert!(
+        status(&fixture, false)
+            .stdout
+            .contains("all 6 letters of 2020-21 are up to date")
+    );
+}
+
+#[test]
+fn a_correction_on_the_sample_reissues_only_kent() {
+    let fixture = Fixture::new("sample");
+    fixture.run(&["build"]).assert_status(0);
+    let before = snapshot(&fixture.output());
+    correct_one_kent_decision(&fixture, "Upheld", "Not upheld");
+    let run = status(&fixture, false);
+    assert!(run.stdout.starts_with("changed  letters/kent-county-council.pdf (Kent County Council)\n         upheld rate 74% (40 of 54) → 72% (39 of 54)\n"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .ends_with("0 new, 1 changed, 0 orphaned; 338 up to date\n"),
+        "{}",
+        run.stdout
+    );
+    fixture.run(&["build"]).assert_status(0);
+    let changed = touched(&before, &snapshot(&fixture.output()));
+    assert_eq!(
+        changed,
+        [
+            "2020-21/letters/kent-county-council.pdf",
+            "2020-21/manifest.json",
+            "2020-21/statistics.csv",
+            "2020-21/statistics.json",
+        ]
+    );
+}
+
+#[test]
+fn status_lists_new_missing_altered_and_orphaned_letters() {
+    let fixture = Fixture::new("small");
+    fixture.run(&["build"]).assert_status(0);
+    std::fs::remove_file(fixture.letter("cambridge-city-council")).unwrap();
+    std::fs::write(
+        fixture.letter("essex-county-council"),
+        b"%PDF-1.7 not the letter",
+    )
+    .unwrap();
+    let authorities = fixture.read("authorities.csv");
+    fixture.write(
+        "authorities.csv",
+        authorities.replace("Kent County Council,", "Kent County Council (renamed),")
+            + "E09000033,Westminster City Council,London Borough,Ms Lee,Chief Executive\n",
+    );
+    fixture.write(
+        "decisions.csv",
+        fixture
+            .read("decisions.csv")
+            .replace(",Kent County Council,", ",E10000016,"),
+    );
+    let run = status(&fixture, false);
+    for expected in [
+        "changed  letters/cambridge-city-council.pdf (Cambridge City Council)\n         the letter's file is missing\n",
+        "changed  letters/essex-county-council.pdf (Essex County Council)\n         the letter's file differs from the one the manifest records\n",
+        "new      letters/kent-county-council-renamed.pdf (Kent County Council (renamed))\n         not built yet\n",
+        "new      letters/westminster-city-council.pdf (Westminster City Council)\n         not built yet\n",
+        "orphaned letters/kent-county-council.pdf (Kent County Council)\n         `Kent County Council` is now called `Kent County Council (renamed)`; its letter is letters/kent-county-council-renamed.pdf\n",
+        "2 new, 2 changed, 1 orphaned; 3 up to date\n",
+    ] {
+        assert!(
+            run.stdout.contains(expected),
+            "stdout lacks\n{expected}\n---\n{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn a_build_killed_at_any_moment_leaves_whole_letters_and_a_true_manifest() {
+    let fixture = Fixture::new("sample");
+    for delay_ms in [150, 600, 1100, 1700] {
+        let mut child = std::process::Command::new(common::BIN)
+            .args(["build", "--jobs", "2", "--force", "--input"])
+            .arg(fixture.input())
+            .arg("--output")
+            .arg(fixture.output())
+            .arg("--templates")
+            .arg(common::templates())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL: no chance to clean up
+        child.wait().unwrap();
+        let year_dir = fixture.output().join("2020-21");
+        for letter in files_under(&year_dir.join("letters")) {
+            if letter.starts_with('.') {
+                continue; // a temporary file, never a letter; the next build removes it
+            }
+            let bytes = std::fs::read(year_dir.join("letters").join(&letter)).unwrap();
+            assert!(
+                bytes.starts_with(b"%PDF-"),
+                "{letter} after {delay_ms} ms is not a PDF"
+            );
+            assert!(
+                bytes.trim_ascii_end().ends_with(b"%%EOF"),
+                "{letter} after {delay_ms} ms is torn"
+            );
+        }
+        if year_dir.join("manifest.json").exists() {
+            assert_manifest_true(&year_dir);
+        }
+    }
+    fixture.run(&["build"]).assert_status(0);
+    let year_dir = fixture.output().join("2020-21");
+    assert_manifest_true(&year_dir);
+    let letters = files_under(&year_dir.join("letters"));
+    assert_eq!(
+        letters.len(),
+        339,
+        "all letters and no temporary files: {letters:?}"
+    );
+    assert!(
+        status(&fixture, false)
+            .stdout
+            .contains("all 339 letters of 2020-21 are up to date")
+    );
+}
+
+#[test]
+fn a_second_build_on_the_same_output_stops_while_the_first_runs() {
+    let fixture = Fixture::new("sample");
+    let mut first = std::process::Command::new(common::BIN)
+        .args(["build", "--jobs", "1", "--input"])
+        .arg(fixture.input())
+        .arg("--output")
+        .arg(fixture.output())
+        .arg("--templates")
+        .arg(common::templates())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the first build has taken the lock: its first letter is written.
+    let letters = fixture.letters();
+    let started = std::time::Instant::now();
+    while files_under(&letters).is_empty() && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let second = fixture.run(&["build"]);
+    let first_still_running = first.try_wait().unwrap().is_none();
+    assert!(first.wait().unwrap().success());
+    assert!(
+        first_still_running,
+        "the first build ended before the second started; the test proves nothing"
+    );
+    second
+        .assert_status(1)
+        .assert_stderr_contains("error: another build is writing to `");
+    assert_manifest_true(&fixture.output().join("2020-21"));
+}
