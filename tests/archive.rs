@@ -1,0 +1,185 @@
+//! The archive: BagIt bags checked by an independent implementation (the Library of Congress
+//! `bagit` package), no-op and refused re-archiving, reissues kept beside the originals, and
+//! `verify` catching changed, missing and extra files.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{Fixture, Run};
+
+/// Validates a bag with the Library of Congress `bagit` Python package.
+fn assert_valid_bag(bag: &Path) {
+    let output = Command::new("python3")
+        .args(["-c", "import sys, bagit; bag = bagit.Bag(sys.argv[1]); bag.validate(); print(len(bag.payload_entries()))"])
+        .arg(bag)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "bagit rejects {}:\n{}",
+        bag.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn archive(fixture: &Fixture, extra: &[&str]) -> Run {
+    let (output, archive) = (
+        fixture.output().display().to_string(),
+        fixture.dir.path().join("archive").display().to_string(),
+    );
+    let mut args = vec!["archive", "--output", &output, "--archive", &archive];
+    args.extend(extra);
+    fixture.run(&args)
+}
+
+fn verify(fixture: &Fixture) -> Run {
+    let archive = fixture.dir.path().join("archive").display().to_string();
+    fixture.run(&["verify", &archive])
+}
+
+#[test]
+fn a_publication_is_archived_once_as_a_valid_bag() {
+    let fixture = Fixture::new("small");
+    fixture.run(&["build"]).assert_status(0);
+    archive(&fixture, &[])
+        .assert_status(0)
+        .assert_stderr_contains("archived 9 files in `");
+    let bag = fixture.dir.path().join("archive/2020-21");
+    assert_valid_bag(&bag);
+    let files = common::files_under(&bag);
+    assert_eq!(
+        files,
+        [
+            "bag-info.txt",
+            "bagit.txt",
+            "data/letters/brighton-and-hove-draft.pdf",
+            "data/letters/cambridge-city-council.pdf",
+            "data/letters/council-of-the-isles-of-scilly.pdf",
+            "data/letters/essex-county-council.pdf",
+            "data/letters/kent-county-council.pdf",
+            "data/letters/read-etc-passwd.pdf",
+            "data/manifest.json",
+            "data/statistics.csv",
+            "data/statistics.json",
+            "history.json",
+            "manifest-sha256.txt",
+            "tagmanifest-sha256.txt",
+        ]
+    );
+    let bag_info = std::fs::read_to_string(bag.join("bag-info.txt")).unwrap();
+    assert!(bag_info.contains("Source-Organization: Local Government and Social Care Ombudsman\n"));
+    assert!(
+        bag_info.contains("Bagging-Date: 2021-07-28\n"),
+        "the publication's date, not the clock"
+    );
+    let letter = std::fs::read(fixture.letter("kent-county-council")).unwrap();
+    assert_eq!(
+        std::fs::read(bag.join("data/letters/kent-county-council.pdf")).unwrap(),
+        letter
+    );
+
+    let before = common::files_under(&bag);
+    archive(&fixture, &[])
+        .assert_status(0)
+        .assert_stderr_contains("already holds this publication; nothing was written");
+    assert_eq!(common::files_under(&bag), before);
+    verify(&fixture).assert_status(0);
+    assert!(
+        verify(&fixture)
+            .stdout
+            .contains("2020-21`: all 13 files hold")
+    );
+}
+
+#[test]
+fn verify_names_every_changed_missing_and_extra_file() {
+    let fixture = Fixture::new("small");
+    fixture.run(&["build"]).assert_status(0);
+    archive(&fixture, &[]).assert_status(0);
+    let bag = fixture.dir.path().join("archive/2020-21");
+    let kent = bag.join("data/letters/kent-county-council.pdf");
+    let mut bytes = std::fs::read(&kent).unwrap();
+    bytes[1000] ^= 0x01; // one flipped bit
+    std::fs::write(&kent, &bytes).unwrap();
+    std::fs::remove_file(bag.join("data/statistics.csv")).unwrap();
+    std::fs::write(bag.join("data/letters/extra.pdf"), b"%PDF-").unwrap();
+    let run = verify(&fixture);
+    run.assert_status(1);
+    for expected in [
+        format!("changed  {}\n", kent.display()),
+        format!("missing  {}\n", bag.join("data/statistics.csv").display()),
+        format!(
+            "extra    {}\n",
+            bag.join("data/letters/extra.pdf").display()
+        ),
+        "`: 3 problems of 13 files checked\n".to_string(),
+    ] {
+        assert!(
+            run.stdout.contains(&expected),
+            "stdout lacks {expected:?}:\n{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn a_reissue_keeps_the_original_and_adds_the_corrected_letters_with_date_and_reason() {
+    let fixture = Fixture::new("small");
+    fixture.run(&["build"]).assert_status(0);
+    archive(&fixture, &[]).assert_status(0);
+    let bag = fixture.dir.path().join("archive/2020-21");
+    let original = std::fs::read(bag.join("data/letters/kent-county-council.pdf")).unwrap();
+
+    // Scilly's one decision was in fact investigated and not upheld: its letter changes, and so
+    // does Brighton's, the other unitary council, whose letter now has an average to print.
+    let decisions = fixture.read("decisions.csv");
+    fixture.write(
+        "decisions.csv",
+        decisions.replace(
+            ",Planning and development,Closed after initial enquiries,,",
+            ",Planning and development,Not upheld,,",
+        ),
+    );
+    fixture
+        .run(&["build"])
+        .assert_status(0)
+        .assert_stderr_contains("wrote 2 letters (4 already up to date)");
+    archive(&fixture, &[])
+        .assert_status(1)
+        .assert_stderr_contains("already holds a different publication of 2020-21 (5 files differ)")
+        .assert_stderr_contains("hint: to add corrected letters beside the originals, run `annual-review archive --reissue --reason");
+
+    archive(&fixture, &["--reissue", "--reason", "Case 20 001 001 was investigated", "--date", "2021-09-01"])
+        .assert_status(0)
+        .assert_stderr_contains("added 5 reissued files to `")
+        .assert_stderr_contains("data/reissues/01-2021-09-01:\n  letters/brighton-and-hove-draft.pdf\n  letters/council-of-the-isles-of-scilly.pdf\n  manifest.json\n  statistics.csv\n  statistics.json\n");
+    assert_valid_bag(&bag);
+    assert_eq!(
+        std::fs::read(bag.join("data/letters/kent-county-council.pdf")).unwrap(),
+        original
+    );
+    let scilly = "letters/council-of-the-isles-of-scilly.pdf";
+    assert!(bag.join("data").join(scilly).exists(), "the original stays");
+    assert_eq!(
+        std::fs::read(bag.join("data/reissues/01-2021-09-01").join(scilly)).unwrap(),
+        std::fs::read(fixture.letters().join("council-of-the-isles-of-scilly.pdf")).unwrap()
+    );
+    let history: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(bag.join("history.json")).unwrap()).unwrap();
+    assert_eq!(history["events"][1]["kind"], "reissue");
+    assert_eq!(history["events"][1]["date"], "2021-09-01");
+    assert_eq!(
+        history["events"][1]["reason"],
+        "Case 20 001 001 was investigated"
+    );
+    verify(&fixture).assert_status(0);
+
+    archive(&fixture, &[])
+        .assert_status(0)
+        .assert_stderr_contains("already holds this publication");
+    archive(&fixture, &["--reissue", "--reason", "again"])
+        .assert_status(0)
+        .assert_stderr_contains("nothing to reissue");
+}
