@@ -209,14 +209,28 @@ impl Distribution {
         })
     }
 
-    /// Which quarter of the spread `rate` falls in, 1 (lowest) to 4 (highest), by how many rates
-    /// of the type are strictly lower; `None` when fewer than four authorities have a rate.
+    /// Which quarter of the spread `rate` falls in, 1 (lowest) to 4 (highest); `None` when fewer
+    /// than four authorities have a rate. A rate equal to the highest is in the highest quarter
+    /// and one equal to the lowest in the lowest, however many share it (most councils comply
+    /// with every recommendation, and 100 % must not read as "the lowest quarter"); between them,
+    /// ties count half below and half above.
     pub fn quarter(&self, sorted: &[Rate], rate: Rate) -> Option<u8> {
         if self.with_data < 4 || rate.denominator == 0 {
             return None;
         }
+        if rate.cmp_value(self.highest) != Ordering::Less {
+            return Some(4);
+        }
+        if rate.cmp_value(self.lowest) != Ordering::Greater {
+            return Some(1);
+        }
         let lower = sorted.partition_point(|p| p.cmp_value(rate) == Ordering::Less);
-        Some((1 + 4 * lower / self.with_data).min(4) as u8)
+        let not_higher = sorted.partition_point(|p| p.cmp_value(rate) != Ordering::Greater);
+        // Twice the number of other rates below this one, ties split evenly, over twice the
+        // number of other rates.
+        let below_twice = 2 * lower + (not_higher - lower).saturating_sub(1);
+        let others_twice = 2 * (self.with_data - 1);
+        Some((1 + 4 * below_twice / others_twice).min(4) as u8)
     }
 }
 
@@ -436,10 +450,16 @@ mod tests {
         assert_eq!(spread.highest, Rate::new(8, 10));
         assert_eq!(spread.quarter(&sorted, Rate::new(1, 10)), Some(1));
         assert_eq!(spread.quarter(&sorted, Rate::new(3, 10)), Some(2));
-        assert_eq!(spread.quarter(&sorted, Rate::new(5, 10)), Some(3));
+        assert_eq!(spread.quarter(&sorted, Rate::new(6, 10)), Some(3));
+        assert_eq!(spread.quarter(&sorted, Rate::new(7, 10)), Some(4));
         assert_eq!(spread.quarter(&sorted, Rate::new(8, 10)), Some(4));
         assert_eq!(spread.quarter(&sorted, Rate::new(0, 0)), None);
         assert_eq!(Distribution::of(&[]), None);
+        // Most at 100 %: a council at 100 % is in the highest quarter, not the lowest.
+        let compliance = [Rate::new(97, 100), Rate::new(1, 1), Rate::new(2, 2), Rate::new(3, 3), Rate::new(4, 4)];
+        let spread = Distribution::of(&compliance).unwrap();
+        assert_eq!(spread.quarter(&compliance, Rate::new(5, 5)), Some(4));
+        assert_eq!(spread.quarter(&compliance, Rate::new(97, 100)), Some(1));
         let few = [Rate::new(1, 2), Rate::new(2, 3)];
         assert_eq!(Distribution::of(&few).unwrap().quarter(&few, few[0]), None);
     }
