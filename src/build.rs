@@ -382,6 +382,29 @@ pub fn letter_data_json(
     Ok(serde_json::to_string_pretty(&data).expect("letter data serializes"))
 }
 
+/// Writes every letter's template data to `<out>/<slug>.json`, and its commentary to
+/// `<out>/<slug>.commentary.typ`: what the plain `typst` command line needs to compile the same
+/// letters. Returns how many letters there are.
+pub fn write_letter_data(input: &Path, templates: &Path, out: &Path) -> Result<usize, BuildError> {
+    let Prepared {
+        publication,
+        statistics,
+        ..
+    } = prepare(input, templates)?;
+    for (index, authority) in publication.authorities.iter().enumerate() {
+        let data = letter::letter_data(&publication, &statistics, index);
+        let json = serde_json::to_vec(&data).expect("letter data serializes");
+        output::write_atomic(&out.join(format!("{}.json", authority.slug)), &json)?;
+        if let Some(commentary) = &publication.commentary[index] {
+            output::write_atomic(
+                &out.join(format!("{}.commentary.typ", authority.slug)),
+                commentary.text.as_bytes(),
+            )?;
+        }
+    }
+    Ok(publication.authorities.len())
+}
+
 /// The indices of the requested authorities, in register order; all of them when none is named.
 fn select(publication: &Publication, requested: &[String]) -> Result<Vec<usize>, BuildError> {
     if requested.is_empty() {

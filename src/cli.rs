@@ -39,6 +39,8 @@ enum Command {
     Archive(ArchiveArgs),
     /// Check every file of an archive (a bag, or a folder of bags) against its checksums.
     Verify(VerifyArgs),
+    /// Validate the input folder and compute the statistics without writing anything.
+    Check(CheckArgs),
     /// Print the JSON data one letter's template reads as `/data.json`: for template authors,
     /// and for compiling a letter with the plain `typst` command line.
     LetterData(LetterDataArgs),
@@ -97,9 +99,27 @@ struct LetterDataArgs {
     /// The folder of templates.
     #[arg(long, default_value = "typst-templates")]
     templates: PathBuf,
-    /// The authority (code or exact name).
-    #[arg(long = "authority", value_name = "CODE_OR_NAME")]
-    authority: String,
+    /// The authority (code or exact name) whose data to print.
+    #[arg(
+        long = "authority",
+        value_name = "CODE_OR_NAME",
+        required_unless_present = "out"
+    )]
+    authority: Option<String>,
+    /// Write every letter's data to `<DIR>/<slug>.json` instead (and its commentary, if any, to
+    /// `<DIR>/<slug>.commentary.typ`).
+    #[arg(long, value_name = "DIR", conflicts_with = "authority")]
+    out: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// The input folder.
+    #[arg(long, default_value = "input")]
+    input: PathBuf,
+    /// The folder of templates.
+    #[arg(long, default_value = "typst-templates")]
+    templates: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -132,7 +152,25 @@ pub fn run() -> ExitCode {
         Command::Status(args) => run_status(args),
         Command::Archive(args) => run_archive(args),
         Command::Verify(args) => run_verify(args),
+        Command::Check(args) => run_check(args),
         Command::LetterData(args) => run_letter_data(args),
+    }
+}
+
+fn run_check(args: CheckArgs) -> ExitCode {
+    match build::prepare(&args.input, &args.templates) {
+        Ok(prepared) => {
+            let publication = &prepared.publication;
+            eprintln!(
+                "the input is valid: {} for {}, {} and {}",
+                plural(publication.authorities.len(), "letter"),
+                publication.config.year,
+                plural(publication.extract.decisions.len(), "decision"),
+                plural(publication.extract.compliance.len(), "compliance outcome"),
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => report_build_error(&error),
     }
 }
 
@@ -276,11 +314,24 @@ fn run_status(args: StatusArgs) -> ExitCode {
 }
 
 fn run_letter_data(args: LetterDataArgs) -> ExitCode {
-    match build::letter_data_json(&args.input, &args.templates, &args.authority) {
-        Ok(json) => {
-            println!("{json}");
-            ExitCode::SUCCESS
+    let result = match (&args.authority, &args.out) {
+        (Some(authority), _) => build::letter_data_json(&args.input, &args.templates, authority)
+            .map(|json| {
+                println!("{json}");
+            }),
+        (None, Some(out)) => {
+            build::write_letter_data(&args.input, &args.templates, out).map(|count| {
+                eprintln!(
+                    "wrote the data of {} in `{}`",
+                    plural(count, "letter"),
+                    out.display()
+                );
+            })
         }
+        (None, None) => unreachable!("clap requires --authority or --out"),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
         Err(error) => report_build_error(&error),
     }
 }

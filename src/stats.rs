@@ -456,7 +456,13 @@ mod tests {
         assert_eq!(spread.quarter(&sorted, Rate::new(0, 0)), None);
         assert_eq!(Distribution::of(&[]), None);
         // Most at 100 %: a council at 100 % is in the highest quarter, not the lowest.
-        let compliance = [Rate::new(97, 100), Rate::new(1, 1), Rate::new(2, 2), Rate::new(3, 3), Rate::new(4, 4)];
+        let compliance = [
+            Rate::new(97, 100),
+            Rate::new(1, 1),
+            Rate::new(2, 2),
+            Rate::new(3, 3),
+            Rate::new(4, 4),
+        ];
         let spread = Distribution::of(&compliance).unwrap();
         assert_eq!(spread.quarter(&compliance, Rate::new(5, 5)), Some(4));
         assert_eq!(spread.quarter(&compliance, Rate::new(97, 100)), Some(1));
