@@ -46,17 +46,24 @@ enum Command {
     LetterData(LetterDataArgs),
 }
 
+/// Where the publication comes from: the input folder and the templates.
 #[derive(clap::Args)]
-struct StatusArgs {
-    /// The input folder.
+struct SourceArgs {
+    /// The input folder: publication.toml, authorities.csv, decisions.csv, compliance.csv, commentary/.
     #[arg(long, default_value = "input")]
     input: PathBuf,
+    /// The folder of templates; publication.toml's `template` names one inside it.
+    #[arg(long, default_value = "typst-templates")]
+    templates: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct StatusArgs {
+    #[command(flatten)]
+    source: SourceArgs,
     /// The output folder holding `<year>/manifest.json`.
     #[arg(long, default_value = "output")]
     output: PathBuf,
-    /// The folder of templates.
-    #[arg(long, default_value = "typst-templates")]
-    templates: PathBuf,
     /// Print the report as JSON, for scripts.
     #[arg(long)]
     json: bool,
@@ -93,12 +100,8 @@ struct VerifyArgs {
 
 #[derive(clap::Args)]
 struct LetterDataArgs {
-    /// The input folder.
-    #[arg(long, default_value = "input")]
-    input: PathBuf,
-    /// The folder of templates.
-    #[arg(long, default_value = "typst-templates")]
-    templates: PathBuf,
+    #[command(flatten)]
+    source: SourceArgs,
     /// The authority (code or exact name) whose data to print.
     #[arg(
         long = "authority",
@@ -114,25 +117,17 @@ struct LetterDataArgs {
 
 #[derive(clap::Args)]
 struct CheckArgs {
-    /// The input folder.
-    #[arg(long, default_value = "input")]
-    input: PathBuf,
-    /// The folder of templates.
-    #[arg(long, default_value = "typst-templates")]
-    templates: PathBuf,
+    #[command(flatten)]
+    source: SourceArgs,
 }
 
 #[derive(clap::Args)]
 struct BuildArgs {
-    /// The input folder: publication.toml, authorities.csv, decisions.csv, compliance.csv, commentary/.
-    #[arg(long, default_value = "input")]
-    input: PathBuf,
+    #[command(flatten)]
+    source: SourceArgs,
     /// Where `<year>/letters/*.pdf` and the statistics files are written.
     #[arg(long, default_value = "output")]
     output: PathBuf,
-    /// The folder of templates; publication.toml's `template` names one inside it.
-    #[arg(long, default_value = "typst-templates")]
-    templates: PathBuf,
     /// Only make the letter of this authority (code or exact name); repeat for more.
     #[arg(long = "authority", value_name = "CODE_OR_NAME")]
     authorities: Vec<String>,
@@ -158,7 +153,7 @@ pub fn run() -> ExitCode {
 }
 
 fn run_check(args: CheckArgs) -> ExitCode {
-    match build::prepare(&args.input, &args.templates) {
+    match build::prepare(&args.source.input, &args.source.templates) {
         Ok(prepared) => {
             let publication = &prepared.publication;
             eprintln!(
@@ -273,7 +268,7 @@ fn run_verify(args: VerifyArgs) -> ExitCode {
 }
 
 fn run_status(args: StatusArgs) -> ExitCode {
-    let report = match status::status(&args.input, &args.output, &args.templates) {
+    let report = match status::status(&args.source.input, &args.output, &args.source.templates) {
         Ok(report) => report,
         Err(StatusError::Build(error)) => return report_build_error(&error),
         Err(error) => {
@@ -315,12 +310,15 @@ fn run_status(args: StatusArgs) -> ExitCode {
 
 fn run_letter_data(args: LetterDataArgs) -> ExitCode {
     let result = match (&args.authority, &args.out) {
-        (Some(authority), _) => build::letter_data_json(&args.input, &args.templates, authority)
-            .map(|json| {
-                println!("{json}");
-            }),
+        (Some(authority), _) => {
+            build::letter_data_json(&args.source.input, &args.source.templates, authority).map(
+                |json| {
+                    println!("{json}");
+                },
+            )
+        }
         (None, Some(out)) => {
-            build::write_letter_data(&args.input, &args.templates, out).map(|count| {
+            build::write_letter_data(&args.source.input, &args.source.templates, out).map(|count| {
                 eprintln!(
                     "wrote the data of {} in `{}`",
                     plural(count, "letter"),
@@ -347,9 +345,9 @@ fn run_build(args: BuildArgs) -> ExitCode {
         .num_threads(jobs)
         .build_global();
     let options = BuildOptions {
-        input: args.input,
+        input: args.source.input,
         output: args.output,
-        templates: args.templates,
+        templates: args.source.templates,
         authorities: args.authorities,
         jobs,
         force: args.force,

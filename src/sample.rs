@@ -14,6 +14,8 @@
 
 use std::collections::BTreeSet;
 
+use crate::input::{AUTHORITY_COLUMNS, AuthorityType, COMPLIANCE_COLUMNS, DECISION_COLUMNS};
+
 /// Options for [`generate`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SampleOptions {
@@ -197,35 +199,12 @@ const HONORIFICS: [(&str, u32); 4] = [("Mr", 40), ("Ms", 36), ("Mrs", 12), ("Dr"
 // ---------------------------------------------------------------------------------------------
 // Register.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Group {
-    County,
-    District,
-    Metropolitan,
-    Unitary,
-    London,
-}
+/// The comparison groups are the input's authority types; the generator adds how each behaves.
+type Group = AuthorityType;
 
 impl Group {
     fn from_register(value: &str) -> Option<Group> {
-        Some(match value {
-            "County Councils" => Group::County,
-            "District Councils" => Group::District,
-            "Metropolitan Boroughs" => Group::Metropolitan,
-            "Unitary Councils" => Group::Unitary,
-            "London Boroughs" => Group::London,
-            _ => return None,
-        })
-    }
-
-    fn singular(self) -> &'static str {
-        match self {
-            Group::County => "County Council",
-            Group::District => "District Council",
-            Group::Metropolitan => "Metropolitan Borough",
-            Group::Unitary => "Unitary Council",
-            Group::London => "London Borough",
-        }
+        Group::ALL.into_iter().find(|group| group.plural() == value)
     }
 
     /// Complaints per head relative to a county. Two-tier areas count their people twice
@@ -235,7 +214,7 @@ impl Group {
         match self {
             Group::County => 1.0,
             Group::District => 0.35,
-            Group::Metropolitan | Group::Unitary | Group::London => 1.3,
+            Group::MetropolitanBorough | Group::Unitary | Group::LondonBorough => 1.3,
         }
     }
 
@@ -1133,7 +1112,7 @@ pub fn generate(register_csv: &str, options: &SampleOptions) -> Result<SampleFil
         .map(|a| recipient(options.seed, a))
         .collect();
     let authorities_csv = write_csv(
-        &["code", "name", "type", "recipient", "recipient_title"],
+        AUTHORITY_COLUMNS,
         authorities
             .iter()
             .zip(&recipients)
@@ -1141,7 +1120,7 @@ pub fn generate(register_csv: &str, options: &SampleOptions) -> Result<SampleFil
                 vec![
                     a.code.as_str(),
                     a.name.as_str(),
-                    a.group.singular(),
+                    a.group.label(),
                     who.as_str(),
                     *title,
                 ]
@@ -1149,15 +1128,7 @@ pub fn generate(register_csv: &str, options: &SampleOptions) -> Result<SampleFil
     )?;
     let dates: Vec<String> = (0..PERIOD_DAYS).map(date_of).collect();
     let decisions_csv = write_csv(
-        &[
-            "case_ref",
-            "authority",
-            "decided",
-            "category",
-            "decision",
-            "remedied_by_authority",
-            "public_report",
-        ],
+        DECISION_COLUMNS,
         decisions.iter().map(|r| {
             vec![
                 r.case_ref.as_str(),
@@ -1171,7 +1142,7 @@ pub fn generate(register_csv: &str, options: &SampleOptions) -> Result<SampleFil
         }),
     )?;
     let compliance_csv = write_csv(
-        &["case_ref", "authority", "recorded", "outcome"],
+        COMPLIANCE_COLUMNS,
         compliance.iter().map(|r| {
             vec![
                 r.case_ref.as_str(),

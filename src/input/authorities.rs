@@ -4,10 +4,11 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::problems::Problems;
-use super::table::Table;
+use super::table::{Row, Table};
 use super::{Authority, AuthorityType};
 
-const COLUMNS: &[&str] = &["code", "name", "type", "recipient", "recipient_title"];
+/// The columns `authorities.csv` must have.
+pub const COLUMNS: &[&str] = &["code", "name", "type", "recipient", "recipient_title"];
 const CODE: usize = 0;
 const NAME: usize = 1;
 const TYPE: usize = 2;
@@ -24,40 +25,22 @@ pub fn load(path: &Path, problems: &mut Problems) -> Vec<Authority> {
     let mut names: HashMap<String, u64> = HashMap::new();
     let mut slugs: HashMap<String, (u64, String)> = HashMap::new();
     table.for_each_row(problems, |row, problems| {
-        let mut field = |column: usize, what: &str| match row.text(column) {
-            Ok("") => {
-                problems.push(row.problem(column, format!("found an empty value, expected {what}")));
-                None
-            }
-            Ok(text) => Some(text.to_string()),
-            Err(problem) => {
-                problems.push(problem);
-                None
-            }
-        };
-        let code = field(CODE, "the authority's code, e.g. `E10000016`");
-        let name = field(NAME, "the authority's display name, e.g. `Kent County Council`");
-        let kind = field(TYPE, "the authority's type");
-        let recipient = field(RECIPIENT, "who the letter is addressed to, e.g. `Mr Cockburn`");
-        let recipient_title = field(RECIPIENT_TITLE, "the recipient's title, e.g. `Chief Executive`");
-        let kind = kind.and_then(|text| match AuthorityType::parse(&text) {
-            Some(kind) => Some(kind),
-            None => {
-                let expected: Vec<String> =
-                    AuthorityType::ALL.iter().map(|t| format!("`{}`", t.label())).collect();
-                problems.push(
-                    row.problem(
-                        TYPE,
-                        format!("found `{text}`, expected one of {}", expected.join(", ")),
-                    )
-                    .with_hint(
-                        super::suggest::closest(&text, AuthorityType::ALL.iter().map(|t| t.label()))
-                            .map(|t| format!("did you mean `{t}`?")),
-                    ),
-                );
-                None
-            }
-        });
+        let code = required(row, CODE, "the authority's code, e.g. `E10000016`", problems);
+        let name =
+            required(row, NAME, "the authority's display name, e.g. `Kent County Council`", problems);
+        let kind = row
+            .choice(TYPE, &AuthorityType::LABELS)
+            .map(|index| AuthorityType::ALL[index])
+            .map_err(|problem| problems.push(problem))
+            .ok();
+        let recipient =
+            required(row, RECIPIENT, "who the letter is addressed to, e.g. `Mr Cockburn`", problems);
+        let recipient_title = required(
+            row,
+            RECIPIENT_TITLE,
+            "the recipient's title, e.g. `Chief Executive`",
+            problems,
+        );
         let line = row.line();
         if let Some(code) = &code
             && let Some(first) = codes.insert(code.clone(), line)
@@ -98,6 +81,21 @@ pub fn load(path: &Path, problems: &mut Problems) -> Vec<Authority> {
         }
     });
     authorities
+}
+
+/// The text of a column that must not be empty.
+fn required(row: &Row, column: usize, what: &str, problems: &mut Problems) -> Option<String> {
+    match row.text(column) {
+        Ok("") => {
+            problems.push(row.problem(column, format!("found an empty value, expected {what}")));
+            None
+        }
+        Ok(text) => Some(text.to_string()),
+        Err(problem) => {
+            problems.push(problem);
+            None
+        }
+    }
 }
 
 /// The letter's file name (without `.pdf`): the name in lower case, `&` as `and`, apostrophes

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::Commentary;
-use super::problems::{Location, Problem, Problems};
+use super::problems::{Location, Problem, Problems, read_file, utf8_text};
 use super::records::AuthorityLookup;
 
 /// Reads every `*.typ` file of `dir` (a missing folder means no commentary) into a list indexed
@@ -41,22 +41,10 @@ pub fn load(
             );
             continue;
         };
-        match std::fs::read(&path).map(String::from_utf8) {
-            Ok(Ok(text)) => commentary[index] = Some(Commentary { path, text }),
-            Ok(Err(error)) => {
-                let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
-                let before = String::from_utf8_lossy(valid);
-                let line = before.matches('\n').count() as u64 + 1;
-                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
-                problems.push(Problem::new(
-                    Location::at(&path, line, column),
-                    "found invalid UTF-8, expected UTF-8 text",
-                ));
-            }
-            Err(error) => problems.push(Problem::new(
-                Location::file(&path),
-                format!("cannot read: {error}"),
-            )),
+        let text = read_file(&path, "Typst markup", problems)
+            .and_then(|bytes| utf8_text(&path, bytes, problems));
+        if let Some(text) = text {
+            commentary[index] = Some(Commentary { path, text });
         }
     }
     commentary

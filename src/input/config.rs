@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::problems::{Location, Problem, Problems};
+use super::problems::{Location, Problem, Problems, read_file, utf8_text};
 use super::suggest;
 
 /// How the average in similar authorities is computed.
@@ -73,35 +73,12 @@ pub fn load(
     templates_dir: &Path,
     problems: &mut Problems,
 ) -> Option<PublicationConfig> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            problems.push(Problem::new(
-                Location::file(path),
-                "file not found, expected the publication settings (year, dates, template, signatory)",
-            ));
-            return None;
-        }
-        Err(error) => {
-            problems.push(Problem::new(
-                Location::file(path),
-                format!("cannot read: {error}"),
-            ));
-            return None;
-        }
-    };
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(error) => {
-            let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
-            let text = String::from_utf8_lossy(valid);
-            problems.push(Problem::new(
-                at(path, &text, valid.len()..valid.len()),
-                "found invalid UTF-8, expected UTF-8 text",
-            ));
-            return None;
-        }
-    };
+    let bytes = read_file(
+        path,
+        "the publication settings (year, dates, template, signatory)",
+        problems,
+    )?;
+    let text = utf8_text(path, bytes, problems)?;
     let raw: RawConfig = match toml::from_str(&text) {
         Ok(raw) => raw,
         Err(error) => {

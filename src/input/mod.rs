@@ -16,10 +16,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-pub use authorities::slug_of;
+pub use authorities::{COLUMNS as AUTHORITY_COLUMNS, slug_of};
 pub use config::{AverageMethod, PublicationConfig, Signatory};
 pub use problems::{Location, Problem, Problems};
-pub use records::{AuthorityLookup, parse_date};
+pub use records::{AuthorityLookup, COMPLIANCE_COLUMNS, DECISION_COLUMNS, parse_date};
 
 /// The five groups of similar authorities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -40,15 +40,18 @@ impl AuthorityType {
         AuthorityType::LondonBorough,
     ];
 
+    /// The values in `authorities.csv`, in the order of [`AuthorityType::ALL`].
+    pub const LABELS: [&'static str; 5] = [
+        "County Council",
+        "District Council",
+        "Metropolitan Borough",
+        "Unitary Council",
+        "London Borough",
+    ];
+
     /// The value in `authorities.csv`, e.g. `County Council`.
     pub fn label(self) -> &'static str {
-        match self {
-            AuthorityType::County => "County Council",
-            AuthorityType::District => "District Council",
-            AuthorityType::MetropolitanBorough => "Metropolitan Borough",
-            AuthorityType::Unitary => "Unitary Council",
-            AuthorityType::LondonBorough => "London Borough",
-        }
+        Self::LABELS[self as usize]
     }
 
     /// The comparison group as a letter names it, e.g. `County Councils`.
@@ -60,14 +63,6 @@ impl AuthorityType {
             AuthorityType::Unitary => "Unitary Councils",
             AuthorityType::LondonBorough => "London Boroughs",
         }
-    }
-
-    /// Case and surrounding spaces do not matter.
-    pub fn parse(text: &str) -> Option<AuthorityType> {
-        let text = text.trim();
-        Self::ALL
-            .into_iter()
-            .find(|t| t.label().eq_ignore_ascii_case(text))
     }
 }
 
@@ -104,31 +99,18 @@ impl DecisionOutcome {
         DecisionOutcome::ReferredBackForLocalResolution,
     ];
 
+    /// The values of `decision` in `decisions.csv`, in the order of [`DecisionOutcome::ALL`].
+    pub const LABELS: [&'static str; 6] = [
+        "Upheld",
+        "Not upheld",
+        "Advice given",
+        "Closed after initial enquiries",
+        "Incomplete/Invalid",
+        "Referred back for local resolution",
+    ];
+
     pub fn label(self) -> &'static str {
-        match self {
-            DecisionOutcome::Upheld => "Upheld",
-            DecisionOutcome::NotUpheld => "Not upheld",
-            DecisionOutcome::AdviceGiven => "Advice given",
-            DecisionOutcome::ClosedAfterInitialEnquiries => "Closed after initial enquiries",
-            DecisionOutcome::IncompleteInvalid => "Incomplete/Invalid",
-            DecisionOutcome::ReferredBackForLocalResolution => "Referred back for local resolution",
-        }
-    }
-
-    /// Case and surrounding spaces do not matter.
-    pub fn parse(text: &str) -> Option<DecisionOutcome> {
-        let text = text.trim();
-        Self::ALL
-            .into_iter()
-            .find(|o| o.label().eq_ignore_ascii_case(text))
-    }
-
-    fn expected() -> String {
-        Self::ALL
-            .iter()
-            .map(|o| format!("`{}`", o.label()))
-            .collect::<Vec<_>>()
-            .join(", ")
+        Self::LABELS[self as usize]
     }
 }
 
@@ -160,28 +142,11 @@ impl ComplianceOutcome {
         ComplianceOutcome::NotComplied,
     ];
 
+    /// The values of `outcome` in `compliance.csv`, in the order of [`ComplianceOutcome::ALL`].
+    pub const LABELS: [&'static str; 3] = ["complied", "complied late", "not complied"];
+
     pub fn label(self) -> &'static str {
-        match self {
-            ComplianceOutcome::Complied => "complied",
-            ComplianceOutcome::CompliedLate => "complied late",
-            ComplianceOutcome::NotComplied => "not complied",
-        }
-    }
-
-    /// Case and surrounding spaces do not matter.
-    pub fn parse(text: &str) -> Option<ComplianceOutcome> {
-        let text = text.trim();
-        Self::ALL
-            .into_iter()
-            .find(|o| o.label().eq_ignore_ascii_case(text))
-    }
-
-    fn expected() -> String {
-        Self::ALL
-            .iter()
-            .map(|o| format!("`{}`", o.label()))
-            .collect::<Vec<_>>()
-            .join(", ")
+        Self::LABELS[self as usize]
     }
 }
 

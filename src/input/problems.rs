@@ -59,6 +59,40 @@ impl fmt::Display for Location {
     }
 }
 
+/// Reads an input file, or records why it cannot be read: missing (`expected` says what the file
+/// should hold) or unreadable.
+pub fn read_file(path: &Path, expected: &str, problems: &mut Problems) -> Option<Vec<u8>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Some(bytes),
+        Err(error) => {
+            let message = if error.kind() == std::io::ErrorKind::NotFound {
+                format!("file not found, expected {expected}")
+            } else {
+                format!("cannot read: {error}")
+            };
+            problems.push(Problem::new(Location::file(path), message));
+            None
+        }
+    }
+}
+
+/// The bytes of a text file as a string, or the problem at the line and column of the first
+/// byte that is not UTF-8.
+pub fn utf8_text(path: &Path, bytes: Vec<u8>, problems: &mut Problems) -> Option<String> {
+    String::from_utf8(bytes)
+        .map_err(|error| {
+            let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+            let before = std::str::from_utf8(valid).expect("the valid prefix is UTF-8");
+            let line = before.matches('\n').count() as u64 + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
+            problems.push(Problem::new(
+                Location::at(path, line, column),
+                "found invalid UTF-8, expected UTF-8 text",
+            ));
+        })
+        .ok()
+}
+
 /// One thing wrong with the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {

@@ -9,7 +9,8 @@ use super::problems::Problems;
 use super::table::{Row, Table};
 use super::{Authority, ComplianceOutcome, ComplianceRecord, Decision, DecisionOutcome, Extract};
 
-const DECISION_COLUMNS: &[&str] = &[
+/// The columns `decisions.csv` must have.
+pub const DECISION_COLUMNS: &[&str] = &[
     "case_ref",
     "authority",
     "decided",
@@ -18,7 +19,8 @@ const DECISION_COLUMNS: &[&str] = &[
     "remedied_by_authority",
     "public_report",
 ];
-const COMPLIANCE_COLUMNS: &[&str] = &["case_ref", "authority", "recorded", "outcome"];
+/// The columns `compliance.csv` must have.
+pub const COMPLIANCE_COLUMNS: &[&str] = &["case_ref", "authority", "recorded", "outcome"];
 // Both files start with the same three columns.
 const CASE_REF: usize = 0;
 const AUTHORITY: usize = 1;
@@ -124,31 +126,10 @@ fn load_decisions(
             }
         };
         let outcome = row
-            .text(DECISION)
-            .map_err(|p| problems.push(p))
-            .ok()
-            .and_then(|text| {
-                let outcome = DecisionOutcome::parse(text);
-                if outcome.is_none() {
-                    problems.push(
-                        row.problem(
-                            DECISION,
-                            format!(
-                                "found `{text}`, expected one of {}",
-                                DecisionOutcome::expected()
-                            ),
-                        )
-                        .with_hint(
-                            super::suggest::closest(
-                                text,
-                                DecisionOutcome::ALL.iter().map(|o| o.label()),
-                            )
-                            .map(|o| format!("did you mean `{o}`?")),
-                        ),
-                    );
-                }
-                outcome
-            });
+            .choice(DECISION, &DecisionOutcome::LABELS)
+            .map(|index| DecisionOutcome::ALL[index])
+            .map_err(|problem| problems.push(problem))
+            .ok();
         let remedied = yes_no(row, REMEDIED, problems);
         let public_report = yes_no(row, PUBLIC_REPORT, problems);
         if remedied == Some(true)
@@ -206,31 +187,10 @@ fn load_compliance(
         let authority = authority(row, lookup, problems);
         let recorded = date(row, period, problems);
         let outcome = row
-            .text(OUTCOME)
-            .map_err(|p| problems.push(p))
-            .ok()
-            .and_then(|text| {
-                let outcome = ComplianceOutcome::parse(text);
-                if outcome.is_none() {
-                    problems.push(
-                        row.problem(
-                            OUTCOME,
-                            format!(
-                                "found `{text}`, expected one of {}",
-                                ComplianceOutcome::expected()
-                            ),
-                        )
-                        .with_hint(
-                            super::suggest::closest(
-                                text,
-                                ComplianceOutcome::ALL.iter().map(|o| o.label()),
-                            )
-                            .map(|o| format!("did you mean `{o}`?")),
-                        ),
-                    );
-                }
-                outcome
-            });
+            .choice(OUTCOME, &ComplianceOutcome::LABELS)
+            .map(|index| ComplianceOutcome::ALL[index])
+            .map_err(|problem| problems.push(problem))
+            .ok();
         if let (Some(()), Some(authority), Some(recorded), Some(outcome)) =
             (case_ref, authority, recorded, outcome)
         {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use csv::ByteRecord;
 
-use super::problems::{Location, Problem, Problems};
+use super::problems::{Location, Problem, Problems, read_file};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -30,23 +30,7 @@ impl Table {
         required: &'static [&'static str],
         problems: &mut Problems,
     ) -> Option<Table> {
-        let data = match std::fs::read(path) {
-            Ok(data) => data,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                problems.push(Problem::new(
-                    Location::file(path),
-                    "file not found, expected a CSV file with a header row",
-                ));
-                return None;
-            }
-            Err(error) => {
-                problems.push(Problem::new(
-                    Location::file(path),
-                    format!("cannot read: {error}"),
-                ));
-                return None;
-            }
-        };
+        let data = read_file(path, "a CSV file with a header row", problems)?;
         let data = match data.strip_prefix(UTF8_BOM) {
             Some(rest) => rest.to_vec(),
             None => data,
@@ -199,6 +183,26 @@ impl Row<'_> {
                 message.as_ref()
             ),
         )
+    }
+
+    /// The index in `labels` of this field's value, compared without regard to case (surrounding
+    /// spaces are already gone), or the problem that it is none of them.
+    pub fn choice(&self, column: usize, labels: &[&str]) -> Result<usize, Problem> {
+        let text = self.text(column)?;
+        labels
+            .iter()
+            .position(|label| label.eq_ignore_ascii_case(text))
+            .ok_or_else(|| {
+                let expected: Vec<String> = labels.iter().map(|l| format!("`{l}`")).collect();
+                self.problem(
+                    column,
+                    format!("found `{text}`, expected one of {}", expected.join(", ")),
+                )
+                .with_hint(
+                    super::suggest::closest(text, labels.iter().copied())
+                        .map(|label| format!("did you mean `{label}`?")),
+                )
+            })
     }
 
     /// The text of required column `column`, with surrounding spaces removed, or the problem that
