@@ -246,7 +246,11 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
     }
     let mut manifest = manifest.into_inner();
     for (name, bytes) in &statistics_files {
-        output::write_atomic(&year_dir.join(name), bytes)?;
+        let path = year_dir.join(name);
+        // Rewritten only when they changed: a build writes nothing it does not need to.
+        if std::fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
+            output::write_atomic(&path, bytes)?;
+        }
         manifest.files.insert(
             name.to_string(),
             FileEntry {

@@ -76,6 +76,13 @@ pub fn status(input: &Path, output: &Path, templates: &Path) -> Result<StatusRep
             reasons,
         };
         match manifest.as_ref().and_then(|m| m.letters.get(&letter.file)) {
+            None if year_dir.join(&letter.file).exists() => letters.push(entry(
+                Change::Changed,
+                vec![
+                    "the letter's file is not in the manifest: the build that made it failed or was interrupted"
+                        .to_string(),
+                ],
+            )),
             None => letters.push(entry(Change::New, vec!["not built yet".to_string()])),
             Some(recorded) => {
                 let reasons = reasons(&year_dir, recorded, letter);

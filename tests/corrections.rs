@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use common::{Fixture, files_under};
+use common::{Fixture, Run, files_under};
 
 /// Every file under `dir` with its bytes and modification time.
 fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, SystemTime)> {
@@ -354,4 +354,76 @@ fn a_second_build_on_the_same_output_stops_while_the_first_runs() {
         .assert_status(1)
         .assert_stderr_contains("error: another build is writing to `");
     assert_manifest_true(&fixture.output().join("2020-21"));
+}
+
+#[test]
+fn a_template_change_rebuilds_every_letter_and_leaves_the_statistics_alone() {
+    let fixture = Fixture::new("small");
+    let templates = fixture.dir.path().join("templates");
+    common::copy_dir(&common::templates(), &templates);
+    let run = |args: &[&str]| {
+        Run::of(
+            std::process::Command::new(common::BIN)
+                .args(args)
+                .arg("--input")
+                .arg(fixture.input())
+                .arg("--output")
+                .arg(fixture.output())
+                .arg("--templates")
+                .arg(&templates)
+                .output()
+                .unwrap(),
+        )
+    };
+    run(&["build"]).assert_status(0);
+    let before = snapshot(&fixture.output());
+    let palette = templates.join("annual-review-2021/palette.typ");
+    let text = std::fs::read_to_string(&palette).unwrap();
+    std::fs::write(&palette, format!("{text}\n// A new shade is coming.\n")).unwrap();
+    let status = run(&["status"]);
+    assert!(
+        status.stdout.contains("changed  letters/kent-county-council.pdf (Kent County Council)\n         the template's files changed\n"),
+        "{}",
+        status.stdout
+    );
+    assert!(
+        status
+            .stdout
+            .ends_with("0 new, 6 changed, 0 orphaned; 0 up to date\n"),
+        "{}",
+        status.stdout
+    );
+    std::thread::sleep(Duration::from_millis(20));
+    run(&["build"])
+        .assert_status(0)
+        .assert_stderr_contains("wrote 6 letters");
+    let changed = touched(&before, &snapshot(&fixture.output()));
+    assert!(
+        !changed.iter().any(|f| f.contains("statistics")),
+        "statistics rewritten: {changed:?}"
+    );
+    assert_eq!(
+        changed.len(),
+        7,
+        "six letters and the manifest: {changed:?}"
+    );
+}
+
+#[test]
+fn a_letter_whose_build_failed_is_listed_until_it_is_made() {
+    let fixture = Fixture::new("small");
+    fixture.run(&["build"]).assert_status(0);
+    fixture.write("commentary/E10000012.typ", "#nonsense\n");
+    fixture.run(&["build"]).assert_status(1);
+    let run = status(&fixture, false);
+    assert!(
+        run.stdout.contains("changed  letters/essex-county-council.pdf (Essex County Council)\n         the letter's file is not in the manifest: the build that made it failed or was interrupted\n"),
+        "{}",
+        run.stdout
+    );
+    std::fs::remove_file(fixture.input().join("commentary/E10000012.typ")).unwrap();
+    fixture
+        .run(&["build"])
+        .assert_status(0)
+        .assert_stderr_contains("wrote 1 letter (5 already up to date)");
 }
