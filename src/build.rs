@@ -432,6 +432,8 @@ fn select(publication: &Publication, requested: &[String]) -> Result<Vec<usize>,
     Ok(selected)
 }
 
+const WORKER_STACK_BYTES: usize = 8 << 20;
+
 /// Renders and writes `letters` on `jobs` worker threads, recording each in the manifest; one
 /// result each, in order.
 fn make_letters(
@@ -449,7 +451,12 @@ fn make_letters(
     progress.start(letters.len());
     std::thread::scope(|scope| {
         for _ in 0..jobs.clamp(1, letters.len().max(1)) {
-            scope.spawn(|| {
+            let worker = std::thread::Builder::new()
+                .name("letter".to_string())
+                // A stack overflow aborts the whole process, so give Typst's recursion (deeply
+                // nested commentary, say) the room of a main thread rather than 2 MiB.
+                .stack_size(WORKER_STACK_BYTES);
+            let work = || {
                 loop {
                     let slot = next.fetch_add(1, Ordering::Relaxed);
                     let Some(letter) = letters.get(slot) else {
@@ -464,7 +471,10 @@ fn make_letters(
                         .lock()
                         .expect("no worker panics while holding a slot") = Some(result);
                 }
-            });
+            };
+            worker
+                .spawn_scoped(scope, work)
+                .expect("the system can start a worker thread");
         }
     });
     progress.finish();
