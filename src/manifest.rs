@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -74,7 +75,8 @@ pub struct LetterEntry {
     pub bytes: u64,
     /// The SHA-256 of `made_from`, serialized as JSON.
     pub inputs_digest: String,
-    pub made_from: MadeFrom,
+    /// Shared with the build's plan: one copy per letter in memory.
+    pub made_from: Arc<MadeFrom>,
 }
 
 /// Everything a letter's bytes depend on.
@@ -139,13 +141,10 @@ impl Manifest {
 
     /// Writes the manifest atomically into the year's folder.
     pub fn write(&self, year_dir: &Path) -> Result<(), WriteError> {
-        output::write_atomic(&year_dir.join(MANIFEST_FILE), &self.to_bytes())
-    }
-
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut bytes = serde_json::to_vec_pretty(self).expect("plain data serializes");
-        bytes.push(b'\n');
-        bytes
+        output::write_atomic_with(&year_dir.join(MANIFEST_FILE), |writer| {
+            serde_json::to_writer_pretty(&mut *writer, self)?;
+            writer.write_all(b"\n")
+        })
     }
 
     /// Whether the letter `file` is recorded as made from `inputs_digest` and is still on disk

@@ -22,6 +22,15 @@ pub struct WriteError {
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder, then a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    write_atomic_with(path, |writer| writer.write_all(bytes))
+}
+
+/// Writes to `path` atomically what `write` writes: a temporary file in the same folder, then a
+/// rename. Streams, so a large file needs no buffer of its size in memory.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), WriteError> {
     let error = |source| WriteError {
         path: path.to_path_buf(),
         source,
@@ -39,7 +48,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
         std::thread::current().id()
     ));
     let result = std::fs::File::create(&temporary)
-        .and_then(|mut file| file.write_all(bytes))
+        .and_then(|file| {
+            let mut writer = std::io::BufWriter::new(file);
+            write(&mut writer)?;
+            writer.flush()
+        })
         .and_then(|()| std::fs::rename(&temporary, path));
     if result.is_err() {
         let _ = std::fs::remove_file(&temporary);

@@ -1,9 +1,11 @@
 //! `decisions.csv` and `compliance.csv`: the year's extract, one checked row at a time.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::NaiveDate;
+// Case references and authority keys are many and short; the input is ours, not an attacker's
+// hash-flooding vector, so the fast non-randomized hash is safe.
+use rustc_hash::FxHashMap as HashMap;
 
 use super::problems::Problems;
 use super::table::{Row, Table};
@@ -39,7 +41,8 @@ pub struct AuthorityLookup<'a> {
 
 impl<'a> AuthorityLookup<'a> {
     pub fn new(authorities: &'a [Authority]) -> Self {
-        let mut by_key = HashMap::with_capacity(authorities.len() * 2);
+        let mut by_key =
+            HashMap::with_capacity_and_hasher(authorities.len() * 2, Default::default());
         for (index, authority) in authorities.iter().enumerate() {
             by_key.insert(authority.name.as_str(), index);
             by_key.insert(authority.code.as_str(), index);
@@ -99,7 +102,7 @@ fn load_decisions(
     problems: &mut Problems,
 ) {
     let mut case_refs = CaseRefs::default();
-    let mut categories: HashMap<String, usize> = HashMap::new();
+    let mut categories: HashMap<String, usize> = HashMap::default();
     table.for_each_row(problems, |row, problems| {
         let case_ref = case_refs.check(row, problems);
         let authority = authority(row, lookup, problems);
@@ -205,7 +208,13 @@ fn load_compliance(
 
 /// The case references of one file seen so far, with their lines.
 #[derive(Default)]
-struct CaseRefs(HashMap<Box<str>, u64>);
+struct CaseRefs {
+    /// References of the usual form `YY NNN NNN`, as the number YYNNNNNN: a million rows need
+    /// no million allocations.
+    numeric: HashMap<u32, u64>,
+    /// Any other form.
+    other: HashMap<Box<str>, u64>,
+}
 
 impl CaseRefs {
     /// `Some(())` when the row's case reference is present and not seen before in this file.
@@ -224,16 +233,39 @@ impl CaseRefs {
                 return None;
             }
         };
-        if let Some(&first) = self.0.get(case_ref) {
+        let line = row.line();
+        let first = match numeric_case_ref(case_ref) {
+            Some(number) => *self.numeric.entry(number).or_insert(line),
+            None => *self.other.entry(case_ref.into()).or_insert(line),
+        };
+        if first != line {
             problems.push(row.problem(
                 CASE_REF,
                 format!("found `{case_ref}` again (first on line {first}), expected a unique case reference"),
             ));
             return None;
         }
-        self.0.insert(case_ref.into(), row.line());
         Some(())
     }
+}
+
+/// `YY NNN NNN` as the number YYNNNNNN; `None` for any other form.
+fn numeric_case_ref(text: &str) -> Option<u32> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 10 || bytes[2] != b' ' || bytes[6] != b' ' {
+        return None;
+    }
+    let mut number = 0u32;
+    for (i, &byte) in bytes.iter().enumerate() {
+        if i == 2 || i == 6 {
+            continue;
+        }
+        if !byte.is_ascii_digit() {
+            return None;
+        }
+        number = number * 10 + u32::from(byte - b'0');
+    }
+    Some(number)
 }
 
 fn authority(row: &Row, lookup: &AuthorityLookup, problems: &mut Problems) -> Option<usize> {
@@ -312,6 +344,14 @@ fn yes_no(row: &Row, column: usize, problems: &mut Problems) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::parse_date;
+
+    #[test]
+    fn usual_case_references_become_numbers() {
+        assert_eq!(super::numeric_case_ref("20 001 594"), Some(20_001_594));
+        assert_eq!(super::numeric_case_ref("20 001 59"), None);
+        assert_eq!(super::numeric_case_ref("20-001-594"), None);
+        assert_eq!(super::numeric_case_ref("2x 001 594"), None);
+    }
 
     #[test]
     fn dates_are_strict() {
