@@ -492,7 +492,7 @@ fn make_letters(
                     }))
                     .unwrap_or_else(|panic| Err(LetterError::Panic(panic_message(&*panic))));
                     progress.letter_done(&publication.authorities[letter.index].name);
-                    if (finished.fetch_add(1, Ordering::Relaxed) + 1) % EVICT_EVERY == 0 {
+                    if (finished.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(EVICT_EVERY) {
                         // Typst's memoization cache is global and grows with every letter;
                         // dropping what the last letters did not reuse keeps memory flat while
                         // the template's shared work, reused by every letter, stays.
