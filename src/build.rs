@@ -221,11 +221,14 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
     }
 
     // Drop the claims about the letters that are about to be replaced before replacing any.
+    let mut dropped = false;
     for letter in &to_build {
-        manifest.letters.remove(&letter.file);
+        dropped |= manifest.letters.remove(&letter.file).is_some();
     }
     manifest.run = run;
-    manifest.write(&year_dir)?;
+    if dropped || previous.is_none() {
+        manifest.write(&year_dir)?;
+    }
 
     let manifest = ManifestWriter::new(manifest, &year_dir);
     let results = make_letters(

@@ -142,7 +142,9 @@ impl Manifest {
     /// Writes the manifest atomically into the year's folder.
     pub fn write(&self, year_dir: &Path) -> Result<(), WriteError> {
         output::write_atomic_with(&year_dir.join(MANIFEST_FILE), |writer| {
-            serde_json::to_writer_pretty(&mut *writer, self)?;
+            // Compact: the manifest is for tools (`jq .` shows it readably), and a large one is
+            // written several times during a build.
+            serde_json::to_writer(&mut *writer, self)?;
             writer.write_all(b"\n")
         })
     }
