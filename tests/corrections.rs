@@ -124,25 +124,12 @@ fn force_rebuilds_every_letter_to_the_same_bytes() {
     }
 }
 
-fn status(fixture: &Fixture, json: bool) -> common::Run {
-    let mut args = vec!["status"];
-    let (input, output, templates) = (
-        fixture.input().display().to_string(),
-        fixture.output().display().to_string(),
-        common::templates().display().to_string(),
-    );
-    args.extend([
-        "--input",
-        &input,
-        "--output",
-        &output,
-        "--templates",
-        &templates,
-    ]);
-    if json {
-        args.push("--json");
-    }
-    fixture.run(&args)
+fn status(fixture: &Fixture, json: bool) -> Run {
+    fixture.run(if json {
+        &["status", "--json"]
+    } else {
+        &["status"]
+    })
 }
 
 #[test]

@@ -43,8 +43,8 @@ fn every_problem_of_the_extract_is_reported_in_one_run() {
         "case_ref,authority,recorded,outcome\n19 000 001,E10000016,2020-05-01,complied partly\n",
     );
     let stderr = refused(&fixture);
-    let decisions = fixture.input().join("decisions.csv").display().to_string();
-    let compliance = fixture.input().join("compliance.csv").display().to_string();
+    let decisions = fixture.shown("decisions.csv");
+    let compliance = fixture.shown("compliance.csv");
     for expected in [
         format!(
             "{decisions}:2:5: column `decision`: found `Upheldd`, expected one of `Upheld`, `Not upheld`, `Advice given`, `Closed after initial enquiries`, `Incomplete/Invalid`, `Referred back for local resolution`\n  hint: did you mean `Upheld`?"
@@ -101,21 +101,9 @@ fn register_and_settings_problems_are_reported_together() {
     );
     fixture.write("commentary/E99999999.typ", "Some words.");
     let stderr = refused(&fixture);
-    let authorities = fixture
-        .input()
-        .join("authorities.csv")
-        .display()
-        .to_string();
-    let publication = fixture
-        .input()
-        .join("publication.toml")
-        .display()
-        .to_string();
-    let commentary = fixture
-        .input()
-        .join("commentary/E99999999.typ")
-        .display()
-        .to_string();
+    let authorities = fixture.shown("authorities.csv");
+    let publication = fixture.shown("publication.toml");
+    let commentary = fixture.shown("commentary/E99999999.typ");
     for expected in [
         format!(
             "{authorities}:3:1: column `code`: found `E10000016` again (first on line 2), expected a unique code"
@@ -154,11 +142,7 @@ fn malformed_settings_name_the_line_and_column() {
             .replace("period_end = 2021-03-31", "period_end = 2021-03-31x"),
     );
     let stderr = refused(&fixture);
-    let publication = fixture
-        .input()
-        .join("publication.toml")
-        .display()
-        .to_string();
+    let publication = fixture.shown("publication.toml");
     assert!(stderr.contains(&format!("{publication}:4:")), "{stderr}");
 
     let fixture = Fixture::new("small");
@@ -169,11 +153,7 @@ fn malformed_settings_name_the_line_and_column() {
             .replace("mean-of-rates", "median"),
     );
     let stderr = refused(&fixture);
-    let publication = fixture
-        .input()
-        .join("publication.toml")
-        .display()
-        .to_string();
+    let publication = fixture.shown("publication.toml");
     assert!(
         stderr.contains(&format!(
             "{publication}:8:11: unknown variant `median`, expected `mean-of-rates` or `pooled`"
@@ -199,8 +179,8 @@ fn missing_files_and_columns_are_named() {
         "case_ref,authority,decided,category,outcome\n",
     );
     let stderr = refused(&fixture);
-    let decisions = fixture.input().join("decisions.csv").display().to_string();
-    let compliance = fixture.input().join("compliance.csv").display().to_string();
+    let decisions = fixture.shown("decisions.csv");
+    let compliance = fixture.shown("compliance.csv");
     assert!(
         stderr.contains(&format!(
             "{compliance}: file not found, expected a CSV file with a header row"
@@ -221,16 +201,8 @@ fn invalid_utf8_is_reported_at_its_field() {
     fixture.write("authorities.csv", bytes);
     fixture.write("commentary/E10000016.typ", b"Fine line.\nBad \xFF byte.\n");
     let stderr = refused(&fixture);
-    let authorities = fixture
-        .input()
-        .join("authorities.csv")
-        .display()
-        .to_string();
-    let commentary = fixture
-        .input()
-        .join("commentary/E10000016.typ")
-        .display()
-        .to_string();
+    let authorities = fixture.shown("authorities.csv");
+    let commentary = fixture.shown("commentary/E10000016.typ");
     assert!(stderr.contains(&format!("{authorities}:8:2: column `name`: found invalid UTF-8 (byte 0xE9 after `Caf`), expected UTF-8 text")), "{stderr}");
     assert!(
         stderr.contains(&format!(

@@ -55,15 +55,21 @@ impl Fixture {
         std::fs::write(path, text).unwrap();
     }
 
+    /// The path of an input file as messages show it.
+    pub fn shown(&self, file: &str) -> String {
+        self.input().join(file).display().to_string()
+    }
+
     pub fn read(&self, file: &str) -> String {
         std::fs::read_to_string(self.input().join(file)).unwrap()
     }
 
-    /// Runs `annual-review <args> --input … --output … --templates …` in the fixture's folder.
+    /// Runs `annual-review <args>` in the fixture's folder; `build` and `status` also get the
+    /// fixture's `--input` and `--output` and the repository's `--templates`.
     pub fn run(&self, args: &[&str]) -> Run {
         let mut command = Command::new(BIN);
         command.args(args);
-        if matches!(args.first(), Some(&"build")) {
+        if matches!(args.first(), Some(&"build" | &"status")) {
             command
                 .arg("--input")
                 .arg(self.input())
