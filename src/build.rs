@@ -183,15 +183,18 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
         }
     };
     let run = run_parameters(options, &publication);
-    let mut manifest = previous
-        .clone()
-        .unwrap_or_else(|| Manifest::new(&publication.config.year, run.clone()));
-    let (to_build, current): (Vec<PlannedLetter>, Vec<PlannedLetter>) = selected
+    let had_manifest = previous.is_some();
+    let mut manifest =
+        previous.unwrap_or_else(|| Manifest::new(&publication.config.year, run.clone()));
+    let planned = selected.len();
+    let to_build: Vec<PlannedLetter> = selected
         .iter()
         .map(|&index| plan_letter(&publication, &statistics, &template, index))
-        .partition(|letter| {
+        .filter(|letter| {
             options.force || !manifest.is_current(&year_dir, &letter.file, &letter.inputs_digest)
-        });
+        })
+        .collect();
+    let up_to_date = planned - to_build.len();
     let statistics_files = [
         (
             "statistics.csv",
@@ -208,12 +211,12 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
                 && manifest::file_matches(&year_dir.join(name), &entry.sha256, entry.bytes)
         })
     });
-    if to_build.is_empty() && statistics_current && previous.is_some() {
+    if to_build.is_empty() && statistics_current && had_manifest {
         return Ok(BuildReport {
             year_dir,
             written: Vec::new(),
             failures: Vec::new(),
-            up_to_date: current.len(),
+            up_to_date,
             wrote_anything: false,
             notes,
             elapsed: started.elapsed(),
@@ -226,7 +229,7 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
         dropped |= manifest.letters.remove(&letter.file).is_some();
     }
     manifest.run = run;
-    if dropped || previous.is_none() {
+    if dropped || !had_manifest {
         manifest.write(&year_dir)?;
     }
 
@@ -284,7 +287,7 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
         year_dir,
         written,
         failures,
-        up_to_date: current.len(),
+        up_to_date,
         wrote_anything: true,
         notes,
         elapsed: started.elapsed(),

@@ -37,11 +37,6 @@ impl Rate {
         Some(((200 * n + d) / (2 * d)) as u64)
     }
 
-    /// The unrounded percentage, for drawing.
-    pub fn percent_f64(self) -> Option<f64> {
-        (self.denominator != 0).then(|| 100.0 * self.numerator as f64 / self.denominator as f64)
-    }
-
     /// Compares two rates exactly (both must have a denominator).
     pub fn cmp_value(self, other: Rate) -> Ordering {
         let left = u128::from(self.numerator) * u128::from(other.denominator);
@@ -92,15 +87,6 @@ impl Statistic {
             Statistic::SatisfactoryRemedy => {
                 Rate::new(counts.remedied_by_authority, counts.upheld())
             }
-        }
-    }
-
-    /// The key used in statistics files and the template's data.
-    pub fn key(self) -> &'static str {
-        match self {
-            Statistic::UpheldRate => "upheld",
-            Statistic::Compliance => "compliance",
-            Statistic::SatisfactoryRemedy => "remedy",
         }
     }
 
@@ -388,7 +374,6 @@ mod tests {
     #[test]
     fn a_zero_denominator_has_no_percentage() {
         assert_eq!(Rate::new(0, 0).percent(), None);
-        assert_eq!(Rate::new(0, 0).percent_f64(), None);
     }
 
     #[test]

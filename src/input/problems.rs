@@ -144,10 +144,6 @@ impl Problems {
     pub fn len(&self) -> usize {
         self.0.len()
     }
-
-    pub fn iter(&self) -> impl Iterator<Item = &Problem> {
-        self.0.iter()
-    }
 }
 
 impl fmt::Display for Problems {

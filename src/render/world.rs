@@ -63,7 +63,6 @@ pub enum TemplateError {
 
 /// A template folder loaded into memory, shared by every letter of a run.
 pub struct Template {
-    root: PathBuf,
     library: LazyHash<Library>,
     fonts: FontStore,
     files: HashMap<FileId, Bytes>,
@@ -166,7 +165,6 @@ impl Template {
             });
         }
         Ok(Template {
-            root: root.to_path_buf(),
             library: LazyHash::new(Library::default()),
             fonts,
             files,
@@ -175,10 +173,6 @@ impl Template {
             main,
             digest: crate::digest::hex(&hasher.finalize()),
         })
-    }
-
-    pub fn root(&self) -> &Path {
-        &self.root
     }
 
     /// The SHA-256 of every file of the template folder, fonts included, with their paths: what
