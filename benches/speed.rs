@@ -22,8 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use annual_review::build::{Prepared, prepare, render_letter};
-use annual_review::letter::letter_data;
+use annual_review::bench::Letters;
 use anyhow::{Context, Result, bail, ensure};
 
 const BIN: &str = env!("CARGO_BIN_EXE_annual-review");
@@ -532,25 +531,16 @@ fn run_ok(cmd: &mut Command) -> Result<()> {
 fn measure_floor(input: &Path, templates: &Path) -> Result<Floor> {
     use typst::comemo::evict;
     evict(0);
-    let Prepared {
-        publication,
-        template,
-        statistics,
-    } = prepare(input, templates).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let kent = publication
-        .authorities
-        .iter()
-        .position(|a| a.code == KENT)
+    let letters = Letters::load(input, templates).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let kent = letters
+        .index_of(KENT)
         .context("Kent is not in the sample")?;
-    let data: Vec<_> = (0..publication.authorities.len())
-        .map(|i| letter_data(&publication, &statistics, i))
-        .collect();
     let render = |i: usize| -> Result<Duration> {
         let started = Instant::now();
-        render_letter(&publication, &template, i, &data[i]).map_err(|e| anyhow::anyhow!("{e}"))?;
+        letters.render(i).map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(started.elapsed())
     };
-    let others: Vec<usize> = (0..data.len()).filter(|&i| i != kent).collect();
+    let others: Vec<usize> = (0..letters.len()).filter(|&i| i != kent).collect();
 
     let cold_wall = render(kent)?.as_secs_f64();
     // Warm the template with other letters.
@@ -586,10 +576,10 @@ fn measure_floor(input: &Path, templates: &Path) -> Result<Floor> {
     }
     let cpu = self_cpu();
     let mut sequential = Vec::new();
-    for i in 0..data.len() {
+    for i in 0..letters.len() {
         sequential.push(render(i)?.as_secs_f64());
     }
-    let sequential_cpu = (self_cpu() - cpu).as_secs_f64() / data.len() as f64;
+    let sequential_cpu = (self_cpu() - cpu).as_secs_f64() / letters.len() as f64;
     evict(0);
     Ok(Floor {
         kent_wall: Stats::of(kent_times.into_iter()),

@@ -12,77 +12,77 @@ use crate::stats::{Rate, Statistic, Statistics};
 
 /// The template's data for one letter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LetterData {
+pub(crate) struct LetterData {
     /// The PDF title, e.g. "Annual Review letter 2021 – Kent County Council".
-    pub title: String,
+    pub(crate) title: String,
     /// The letter's heading, e.g. "Annual Review letter 2021".
-    pub heading: String,
+    pub(crate) heading: String,
     /// The publication's label, e.g. "2020-21".
-    pub year: String,
-    pub letter_date: String,
-    pub publish_date: String,
-    pub period: Period,
-    pub authority: AuthorityData,
-    pub signatory: crate::input::Signatory,
-    pub has_commentary: bool,
-    pub public_reports: u64,
-    pub decisions: u64,
+    pub(crate) year: String,
+    pub(crate) letter_date: String,
+    pub(crate) publish_date: String,
+    pub(crate) period: Period,
+    pub(crate) authority: AuthorityData,
+    pub(crate) signatory: crate::input::Signatory,
+    pub(crate) has_commentary: bool,
+    pub(crate) public_reports: u64,
+    pub(crate) decisions: u64,
     /// Decisions by outcome, in the contract's order, zeros included.
-    pub outcomes: Vec<OutcomeCount>,
+    pub(crate) outcomes: Vec<OutcomeCount>,
     /// Decisions by service area, most decisions first; areas without decisions are left out.
-    pub categories: Vec<CategoryRow>,
-    pub statistics: Figures,
+    pub(crate) categories: Vec<CategoryRow>,
+    pub(crate) statistics: Figures,
     /// `mean-of-rates` or `pooled`.
-    pub average_method: String,
+    pub(crate) average_method: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Period {
+pub(crate) struct Period {
     /// e.g. "1 April 2020"
-    pub start: String,
+    pub(crate) start: String,
     /// e.g. "31 March 2021"
-    pub end: String,
+    pub(crate) end: String,
     /// e.g. "31/03/21"
-    pub end_numeric: String,
+    pub(crate) end_numeric: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuthorityData {
-    pub code: String,
-    pub name: String,
+pub(crate) struct AuthorityData {
+    pub(crate) code: String,
+    pub(crate) name: String,
     /// e.g. "County Council"
     #[serde(rename = "type")]
-    pub kind: String,
+    pub(crate) kind: String,
     /// The comparison group, e.g. "County Councils".
-    pub group: String,
-    pub recipient: String,
-    pub recipient_title: String,
+    pub(crate) group: String,
+    pub(crate) recipient: String,
+    pub(crate) recipient_title: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OutcomeCount {
-    pub label: String,
-    pub count: u64,
+pub(crate) struct OutcomeCount {
+    pub(crate) label: String,
+    pub(crate) count: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CategoryRow {
-    pub name: String,
-    pub decisions: u64,
-    pub detailed_investigations: u64,
-    pub upheld: u64,
+pub(crate) struct CategoryRow {
+    pub(crate) name: String,
+    pub(crate) decisions: u64,
+    pub(crate) detailed_investigations: u64,
+    pub(crate) upheld: u64,
 }
 
 /// The three statistics of the letter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Figures {
-    pub upheld: Figure,
-    pub compliance: Figure,
-    pub remedy: Figure,
+pub(crate) struct Figures {
+    pub(crate) upheld: Figure,
+    pub(crate) compliance: Figure,
+    pub(crate) remedy: Figure,
 }
 
 impl Figures {
-    pub fn get(&self, statistic: Statistic) -> &Figure {
+    pub(crate) fn get(&self, statistic: Statistic) -> &Figure {
         match statistic {
             Statistic::UpheldRate => &self.upheld,
             Statistic::Compliance => &self.compliance,
@@ -93,58 +93,42 @@ impl Figures {
 
 /// One statistic as the letter prints it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Figure {
-    pub numerator: u64,
-    pub denominator: u64,
+pub(crate) struct Figure {
+    pub(crate) numerator: u64,
+    pub(crate) denominator: u64,
     /// The council's whole percentage; `null` when the denominator is zero.
-    pub percent: Option<u64>,
+    pub(crate) percent: Option<u64>,
     /// The average in similar authorities; `null` when none of them has a denominator.
-    pub average: Option<u64>,
+    pub(crate) average: Option<u64>,
     /// The spread among similar authorities; `null` when none of them has a denominator.
-    pub spread: Option<Spread>,
+    pub(crate) spread: Option<Spread>,
 }
 
 /// The five-number summary of a statistic among similar authorities, in whole percentages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Spread {
-    pub with_data: usize,
-    pub lowest: u64,
-    pub lower_quartile: u64,
-    pub median: u64,
-    pub upper_quartile: u64,
-    pub highest: u64,
+pub(crate) struct Spread {
+    pub(crate) with_data: usize,
+    pub(crate) lowest: u64,
+    pub(crate) lower_quartile: u64,
+    pub(crate) median: u64,
+    pub(crate) upper_quartile: u64,
+    pub(crate) highest: u64,
     /// The quarter the council falls in, 1 (lowest) to 4; `null` without a rate or with fewer than
     /// four similar authorities.
-    pub quarter: Option<u8>,
+    pub(crate) quarter: Option<u8>,
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// "21 July 2021"
-pub fn long_date(date: NaiveDate) -> String {
-    format!(
-        "{} {} {}",
-        date.day(),
-        MONTHS[date.month0() as usize],
-        date.year()
-    )
+pub(crate) fn long_date(date: NaiveDate) -> String {
+    date.format("%-d %B %Y").to_string()
 }
 
 /// The data of the letter to authority `index`.
-pub fn letter_data(publication: &Publication, statistics: &Statistics, index: usize) -> LetterData {
+pub(crate) fn letter_data(
+    publication: &Publication,
+    statistics: &Statistics,
+    index: usize,
+) -> LetterData {
     let config = &publication.config;
     let authority = &publication.authorities[index];
     let counts = &statistics.counts[index];

@@ -6,21 +6,103 @@
 //! - [`input`]: the input folder, read and validated whole before anything is written;
 //! - [`stats`]: every figure, computed exactly from the validated extract;
 //! - [`letter`]: what one letter says, as the JSON data its template reads;
-//! - [`render`]: Typst, embedded: a shared template and a cheap world per letter → PDF bytes;
-//! - [`output`]: atomic writes and the statistics files;
-//! - [`build`]: the stages run together, letters in parallel;
-//! - [`cli`]: arguments, messages and exit statuses.
+//! - [`plan`]: what each letter would be made from now, to compare with the manifest;
+//! - [`render`]: Typst, embedded: a shared template and a cheap world per letter → PDF bytes,
+//!   in worker processes that can be stopped;
+//! - [`output`]: the year's output folder and the statistics files, written through [`files`]
+//!   (durable atomic writes, locks, contained paths);
+//! - [`manifest`]: what every file was made from;
+//! - [`build`], [`status`], [`archive`], [`letter_data`]: the commands, which [`cli`] parses and
+//!   answers.
 
-pub mod archive;
-pub mod build;
+mod archive;
+mod build;
 pub mod cli;
-pub mod digest;
-pub mod input;
-pub mod letter;
-pub mod manifest;
-pub mod output;
-pub mod progress;
-pub mod render;
+mod digest;
+mod failpoint;
+mod files;
+mod input;
+mod letter;
+mod letter_data;
+mod manifest;
+mod output;
+mod plan;
+mod progress;
+mod render;
 pub mod sample;
-pub mod stats;
-pub mod status;
+mod stats;
+mod status;
+
+/// The in-process floor of the benchmark: one letter compiled and exported in this process,
+/// through the same code as a build's workers. Not for other uses.
+pub mod bench {
+    use std::path::Path;
+
+    use crate::plan::{self, Prepared};
+
+    /// A prepared publication whose letters can be compiled one by one.
+    pub struct Letters {
+        prepared: Prepared,
+        data: Vec<Vec<u8>>,
+    }
+
+    impl Letters {
+        pub fn load(input: &Path, templates: &Path) -> Result<Letters, String> {
+            let prepared = plan::prepare(input, templates).map_err(|e| e.to_string())?;
+            let data = (0..prepared.publication.authorities.len())
+                .map(|index| {
+                    let data = crate::letter::letter_data(
+                        &prepared.publication,
+                        &prepared.statistics,
+                        index,
+                    );
+                    serde_json::to_vec(&data).expect("letter data serializes")
+                })
+                .collect();
+            Ok(Letters { prepared, data })
+        }
+
+        pub fn len(&self) -> usize {
+            self.data.len()
+        }
+
+        pub fn is_empty(&self) -> bool {
+            self.data.is_empty()
+        }
+
+        /// The index of the authority with `code`.
+        pub fn index_of(&self, code: &str) -> Option<usize> {
+            self.prepared
+                .publication
+                .authorities
+                .iter()
+                .position(|a| a.code == code)
+        }
+
+        /// The PDF of letter `index`.
+        pub fn render(&self, index: usize) -> Result<Vec<u8>, String> {
+            let publication = &self.prepared.publication;
+            let authority = &publication.authorities[index];
+            let commentary = publication.commentary[index].as_ref();
+            crate::render::render(
+                &self.prepared.template,
+                &crate::render::LetterSource {
+                    data: self.data[index].clone(),
+                    commentary: commentary.map(|c| (c.text.as_str(), c.path.as_path())),
+                    title: crate::letter::letter_data(
+                        publication,
+                        &self.prepared.statistics,
+                        index,
+                    )
+                    .title,
+                    ident: format!(
+                        "annual-review-{}-{}",
+                        publication.config.year, authority.code
+                    ),
+                    date: publication.config.letter_date,
+                },
+            )
+            .map_err(|e| e.to_string())
+        }
+    }
+}

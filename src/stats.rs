@@ -14,13 +14,13 @@ use crate::input::{AuthorityType, AverageMethod, ComplianceOutcome, DecisionOutc
 
 /// A fraction `numerator / denominator`; the denominator may be zero (no data).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-pub struct Rate {
-    pub numerator: u64,
-    pub denominator: u64,
+pub(crate) struct Rate {
+    pub(crate) numerator: u64,
+    pub(crate) denominator: u64,
 }
 
 impl Rate {
-    pub fn new(numerator: u64, denominator: u64) -> Self {
+    pub(crate) fn new(numerator: u64, denominator: u64) -> Self {
         Rate {
             numerator,
             denominator,
@@ -28,7 +28,7 @@ impl Rate {
     }
 
     /// The whole percentage, halves away from zero; `None` when there is no denominator.
-    pub fn percent(self) -> Option<u64> {
+    pub(crate) fn percent(self) -> Option<u64> {
         if self.denominator == 0 {
             return None;
         }
@@ -38,7 +38,7 @@ impl Rate {
     }
 
     /// Compares two rates exactly (both must have a denominator).
-    pub fn cmp_value(self, other: Rate) -> Ordering {
+    pub(crate) fn cmp_value(self, other: Rate) -> Ordering {
         let left = u128::from(self.numerator) * u128::from(other.denominator);
         let right = u128::from(other.numerator) * u128::from(self.denominator);
         left.cmp(&right)
@@ -57,7 +57,7 @@ fn round_percent(fraction: BigRational) -> u64 {
 
 /// The three statistics of a letter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Statistic {
+pub(crate) enum Statistic {
     /// Upheld ÷ detailed investigations.
     UpheldRate,
     /// (Complied + complied late) ÷ all compliance outcomes.
@@ -67,17 +67,17 @@ pub enum Statistic {
 }
 
 impl Statistic {
-    pub const ALL: [Statistic; 3] = [
+    pub(crate) const ALL: [Statistic; 3] = [
         Statistic::UpheldRate,
         Statistic::Compliance,
         Statistic::SatisfactoryRemedy,
     ];
 
-    pub fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         self as usize
     }
 
-    pub fn rate(self, counts: &Counts) -> Rate {
+    pub(crate) fn rate(self, counts: &Counts) -> Rate {
         match self {
             Statistic::UpheldRate => Rate::new(counts.upheld(), counts.detailed_investigations()),
             Statistic::Compliance => Rate::new(
@@ -91,7 +91,7 @@ impl Statistic {
     }
 
     /// How the statistic reads in words, e.g. in `status` reasons.
-    pub fn description(self) -> &'static str {
+    pub(crate) fn description(self) -> &'static str {
         match self {
             Statistic::UpheldRate => "upheld rate",
             Statistic::Compliance => "compliance rate",
@@ -102,66 +102,45 @@ impl Statistic {
 
 /// Decisions of one service area.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct CategoryCounts {
-    pub decisions: u64,
-    pub detailed_investigations: u64,
-    pub upheld: u64,
+pub(crate) struct CategoryCounts {
+    pub(crate) decisions: u64,
+    pub(crate) detailed_investigations: u64,
+    pub(crate) upheld: u64,
 }
 
-/// Everything counted for one authority. Counts merge by addition, so any split of the extract
-/// counted separately and merged gives the same result as one pass.
+/// Everything counted for one authority.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Counts {
+pub(crate) struct Counts {
     /// Decisions by outcome, indexed like [`DecisionOutcome::ALL`].
-    pub by_outcome: [u64; 6],
-    pub remedied_by_authority: u64,
-    pub public_reports: u64,
-    pub complied: u64,
-    pub complied_late: u64,
-    pub not_complied: u64,
+    pub(crate) by_outcome: [u64; 6],
+    pub(crate) remedied_by_authority: u64,
+    pub(crate) public_reports: u64,
+    pub(crate) complied: u64,
+    pub(crate) complied_late: u64,
+    pub(crate) not_complied: u64,
     /// Indexed like the extract's categories.
-    pub by_category: Vec<CategoryCounts>,
+    pub(crate) by_category: Vec<CategoryCounts>,
 }
 
 impl Counts {
-    pub fn decisions(&self) -> u64 {
+    pub(crate) fn decisions(&self) -> u64 {
         self.by_outcome.iter().sum()
     }
 
-    pub fn outcome(&self, outcome: DecisionOutcome) -> u64 {
+    pub(crate) fn outcome(&self, outcome: DecisionOutcome) -> u64 {
         self.by_outcome[outcome as usize]
     }
 
-    pub fn upheld(&self) -> u64 {
+    pub(crate) fn upheld(&self) -> u64 {
         self.outcome(DecisionOutcome::Upheld)
     }
 
-    pub fn detailed_investigations(&self) -> u64 {
+    pub(crate) fn detailed_investigations(&self) -> u64 {
         self.upheld() + self.outcome(DecisionOutcome::NotUpheld)
     }
 
-    pub fn compliance_outcomes(&self) -> u64 {
+    pub(crate) fn compliance_outcomes(&self) -> u64 {
         self.complied + self.complied_late + self.not_complied
-    }
-
-    pub fn merge(&mut self, other: &Counts) {
-        for (mine, theirs) in self.by_outcome.iter_mut().zip(other.by_outcome) {
-            *mine += theirs;
-        }
-        self.remedied_by_authority += other.remedied_by_authority;
-        self.public_reports += other.public_reports;
-        self.complied += other.complied;
-        self.complied_late += other.complied_late;
-        self.not_complied += other.not_complied;
-        if self.by_category.len() < other.by_category.len() {
-            self.by_category
-                .resize(other.by_category.len(), CategoryCounts::default());
-        }
-        for (mine, theirs) in self.by_category.iter_mut().zip(&other.by_category) {
-            mine.decisions += theirs.decisions;
-            mine.detailed_investigations += theirs.detailed_investigations;
-            mine.upheld += theirs.upheld;
-        }
     }
 }
 
@@ -169,14 +148,14 @@ impl Counts {
 /// each a real authority's rate (nearest rank), so every figure printed from it is a rate that
 /// some authority has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Distribution {
+pub(crate) struct Distribution {
     /// Authorities of the type with a rate.
-    pub with_data: usize,
-    pub lowest: Rate,
-    pub lower_quartile: Rate,
-    pub median: Rate,
-    pub upper_quartile: Rate,
-    pub highest: Rate,
+    pub(crate) with_data: usize,
+    pub(crate) lowest: Rate,
+    pub(crate) lower_quartile: Rate,
+    pub(crate) median: Rate,
+    pub(crate) upper_quartile: Rate,
+    pub(crate) highest: Rate,
 }
 
 impl Distribution {
@@ -200,7 +179,7 @@ impl Distribution {
     /// and one equal to the lowest in the lowest, however many share it (most councils comply
     /// with every recommendation, and 100 % must not read as "the lowest quarter"); between them,
     /// ties count half below and half above.
-    pub fn quarter(&self, sorted: &[Rate], rate: Rate) -> Option<u8> {
+    pub(crate) fn quarter(&self, sorted: &[Rate], rate: Rate) -> Option<u8> {
         if self.with_data < 4 || rate.denominator == 0 {
             return None;
         }
@@ -222,41 +201,50 @@ impl Distribution {
 
 /// The figures of a whole publication.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Statistics {
+pub(crate) struct Statistics {
     /// Counts by authority index.
-    pub counts: Vec<Counts>,
+    pub(crate) counts: Vec<Counts>,
     /// Averages by type, then statistic; `None` when no authority of the type has a denominator.
     averages: Vec<[Option<u64>; 3]>,
     /// The rates of each type and statistic with a denominator, sorted ascending.
     peers: Vec<[Vec<Rate>; 3]>,
-    pub method: AverageMethod,
+    pub(crate) method: AverageMethod,
 }
 
 impl Statistics {
     /// The rounded average of `statistic` in authorities of type `kind`.
-    pub fn average(&self, kind: AuthorityType, statistic: Statistic) -> Option<u64> {
+    pub(crate) fn average(&self, kind: AuthorityType, statistic: Statistic) -> Option<u64> {
         self.averages[kind as usize][statistic.index()]
     }
 
     /// The sorted rates (with a denominator) of `statistic` among authorities of type `kind`.
-    pub fn peers(&self, kind: AuthorityType, statistic: Statistic) -> &[Rate] {
+    pub(crate) fn peers(&self, kind: AuthorityType, statistic: Statistic) -> &[Rate] {
         &self.peers[kind as usize][statistic.index()]
     }
 
     /// The spread of `statistic` among authorities of type `kind`.
-    pub fn distribution(&self, kind: AuthorityType, statistic: Statistic) -> Option<Distribution> {
+    pub(crate) fn distribution(
+        &self,
+        kind: AuthorityType,
+        statistic: Statistic,
+    ) -> Option<Distribution> {
         Distribution::of(self.peers(kind, statistic))
     }
 
     /// The quarter of its type's spread that `rate` falls in (see [`Distribution::quarter`]).
-    pub fn quarter(&self, kind: AuthorityType, statistic: Statistic, rate: Rate) -> Option<u8> {
+    pub(crate) fn quarter(
+        &self,
+        kind: AuthorityType,
+        statistic: Statistic,
+        rate: Rate,
+    ) -> Option<u8> {
         self.distribution(kind, statistic)?
             .quarter(self.peers(kind, statistic), rate)
     }
 }
 
 /// Counts every decision and compliance outcome of `publication` by authority.
-pub fn count(publication: &Publication) -> Vec<Counts> {
+pub(crate) fn count(publication: &Publication) -> Vec<Counts> {
     let categories = publication.extract.categories.len();
     let mut counts = vec![
         Counts {
@@ -293,7 +281,7 @@ pub fn count(publication: &Publication) -> Vec<Counts> {
 }
 
 /// Computes every figure of every letter of `publication`.
-pub fn compute(publication: &Publication) -> Statistics {
+pub(crate) fn compute(publication: &Publication) -> Statistics {
     let counts = count(publication);
     let method = publication.config.average;
     let mut averages = Vec::new();
@@ -329,7 +317,7 @@ pub fn compute(publication: &Publication) -> Statistics {
 
 /// The rounded average of `rates` by `method`, ignoring rates without a denominator; `None` when
 /// none has one.
-pub fn average(rates: &[Rate], method: AverageMethod) -> Option<u64> {
+pub(crate) fn average(rates: &[Rate], method: AverageMethod) -> Option<u64> {
     let with_data: Vec<Rate> = rates
         .iter()
         .copied()
@@ -453,45 +441,5 @@ mod tests {
         assert_eq!(spread.quarter(&compliance, Rate::new(97, 100)), Some(1));
         let few = [Rate::new(1, 2), Rate::new(2, 3)];
         assert_eq!(Distribution::of(&few).unwrap().quarter(&few, few[0]), None);
-    }
-
-    #[test]
-    fn merged_counts_equal_counts_of_the_whole() {
-        let mut a = Counts {
-            by_outcome: [1, 2, 0, 0, 0, 0],
-            complied: 3,
-            ..Counts::default()
-        };
-        a.by_category = vec![CategoryCounts {
-            decisions: 3,
-            detailed_investigations: 3,
-            upheld: 1,
-        }];
-        let b = Counts {
-            by_outcome: [4, 0, 1, 0, 0, 0],
-            remedied_by_authority: 1,
-            not_complied: 1,
-            by_category: vec![
-                CategoryCounts {
-                    decisions: 1,
-                    detailed_investigations: 1,
-                    upheld: 1,
-                },
-                CategoryCounts {
-                    decisions: 4,
-                    detailed_investigations: 3,
-                    upheld: 3,
-                },
-            ],
-            ..Counts::default()
-        };
-        a.merge(&b);
-        assert_eq!(a.upheld(), 5);
-        assert_eq!(a.detailed_investigations(), 7);
-        assert_eq!(a.decisions(), 8);
-        assert_eq!(a.compliance_outcomes(), 4);
-        assert_eq!(a.by_category[0].decisions, 4);
-        assert_eq!(a.by_category[1].upheld, 3);
-        assert_eq!(Statistic::SatisfactoryRemedy.rate(&a), Rate::new(1, 5));
     }
 }

@@ -10,22 +10,22 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::build::{self, BuildError, PlannedLetter, Prepared};
 use crate::letter::{Figure, LetterData};
 use crate::manifest::{self, LetterEntry, Manifest};
-use crate::output;
+use crate::output::{self, YearFolder};
+use crate::plan::{self, PlannedLetter, PrepareError, Prepared};
 use crate::stats::Statistic;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Change {
+pub(crate) enum Change {
     New,
     Changed,
     Orphaned,
 }
 
 impl Change {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Change::New => "new",
             Change::Changed => "changed",
@@ -36,38 +36,44 @@ impl Change {
 
 /// One letter that a build would write, or that no longer belongs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StatusEntry {
-    pub change: Change,
+pub(crate) struct StatusEntry {
+    pub(crate) change: Change,
     /// Relative to the year's folder.
-    pub file: String,
-    pub code: String,
-    pub name: String,
-    pub reasons: Vec<String>,
+    pub(crate) file: String,
+    pub(crate) code: String,
+    pub(crate) name: String,
+    pub(crate) reasons: Vec<String>,
 }
 
 /// The state of a year's output against the current input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StatusReport {
-    pub year: String,
-    pub year_dir: PathBuf,
-    pub letters: Vec<StatusEntry>,
-    pub up_to_date: usize,
+pub(crate) struct StatusReport {
+    pub(crate) year: String,
+    pub(crate) year_dir: PathBuf,
+    pub(crate) letters: Vec<StatusEntry>,
+    pub(crate) up_to_date: usize,
 }
 
 /// Compares the input in `input` with the manifest under `output`.
-pub fn status(input: &Path, output: &Path, templates: &Path) -> Result<StatusReport, StatusError> {
-    let Prepared {
-        publication,
-        template,
-        statistics,
-    } = build::prepare(input, templates)?;
-    let year_dir = output::year_dir(output, &publication);
+pub(crate) fn status(
+    input: &Path,
+    output: &Path,
+    templates: &Path,
+) -> Result<StatusReport, StatusError> {
+    let prepared = plan::prepare(input, templates)?;
+    compare(&prepared, output)
+}
+
+/// Compares a prepared publication with the manifest under `output`.
+pub(crate) fn compare(prepared: &Prepared, output: &Path) -> Result<StatusReport, StatusError> {
+    let publication = &prepared.publication;
+    let year_dir = YearFolder::path(output, &publication.config.year)?;
     let manifest = Manifest::read(&year_dir)?;
-    let planned = build::plan(&publication, &statistics, &template);
     let mut letters = Vec::new();
     let mut up_to_date = 0;
-    for letter in &planned {
-        let authority = &publication.authorities[letter.index];
+    for index in 0..publication.authorities.len() {
+        let letter = plan::plan_letter(prepared, index);
+        let authority = &publication.authorities[index];
         let entry = |change, reasons| StatusEntry {
             change,
             file: letter.file.clone(),
@@ -85,7 +91,7 @@ pub fn status(input: &Path, output: &Path, templates: &Path) -> Result<StatusRep
             )),
             None => letters.push(entry(Change::New, vec!["not built yet".to_string()])),
             Some(recorded) => {
-                let reasons = reasons(&year_dir, recorded, letter);
+                let reasons = reasons(&year_dir, recorded, &letter);
                 if reasons.is_empty() {
                     up_to_date += 1;
                 } else {
@@ -95,30 +101,27 @@ pub fn status(input: &Path, output: &Path, templates: &Path) -> Result<StatusRep
         }
     }
     if let Some(manifest) = &manifest {
-        let current: Vec<String> = build::planned_files(&publication).collect();
-        for (file, recorded) in &manifest.letters {
-            if !current.contains(file) {
-                let now = publication
-                    .authorities
-                    .iter()
-                    .find(|a| a.code == recorded.code);
-                let reason = match now {
-                    Some(authority) => format!(
-                        "`{}` is now called `{}`; its letter is {}",
-                        recorded.name,
-                        authority.name,
-                        output::letter_file(&authority.slug)
-                    ),
-                    None => format!("`{}` is no longer in authorities.csv", recorded.code),
-                };
-                letters.push(StatusEntry {
-                    change: Change::Orphaned,
-                    file: file.clone(),
-                    code: recorded.code.clone(),
-                    name: recorded.name.clone(),
-                    reasons: vec![reason],
-                });
-            }
+        for (file, recorded) in manifest.orphans(publication) {
+            let now = publication
+                .authorities
+                .iter()
+                .find(|a| a.code == recorded.code);
+            let reason = match now {
+                Some(authority) => format!(
+                    "`{}` is now called `{}`; its letter is {}",
+                    recorded.name,
+                    authority.name,
+                    output::letter_file(&authority.slug)
+                ),
+                None => format!("`{}` is no longer in authorities.csv", recorded.code),
+            };
+            letters.push(StatusEntry {
+                change: Change::Orphaned,
+                file: file.clone(),
+                code: recorded.code.clone(),
+                name: recorded.name.clone(),
+                reasons: vec![reason],
+            });
         }
     }
     Ok(StatusReport {
@@ -131,9 +134,11 @@ pub fn status(input: &Path, output: &Path, templates: &Path) -> Result<StatusRep
 
 /// Why `status` could not compare.
 #[derive(Debug, thiserror::Error)]
-pub enum StatusError {
+pub(crate) enum StatusError {
     #[error(transparent)]
-    Build(#[from] BuildError),
+    Prepare(#[from] PrepareError),
+    #[error(transparent)]
+    Output(#[from] output::OutputError),
     #[error(transparent)]
     Manifest(#[from] manifest::ReadError),
 }

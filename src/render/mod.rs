@@ -1,8 +1,14 @@
-//! Compiling one letter to PDF bytes with Typst, embedded as a library.
+//! Compiling letters to PDF bytes with Typst, embedded as a library.
+//!
+//! [`render`] compiles one letter in this process: [`world`] holds the shared template and the
+//! letter's world. A build compiles its letters in child processes instead ([`worker`], driven by
+//! [`pool`]), so that a letter that never ends can be stopped without stopping the others.
 //!
 //! The PDFs are PDF/A-2a and PDF/UA-1: tagged, titled, dated from the publication (never the
 //! clock) and identified by year and authority, so the same input gives the same bytes.
 
+pub(crate) mod pool;
+pub(crate) mod worker;
 mod world;
 
 use std::path::Path;
@@ -15,25 +21,25 @@ use typst::syntax::DiagSpan;
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
-pub use world::{COMMENTARY_PATH, DATA_PATH, LetterWorld, MAIN_PATH, Template, TemplateError};
+pub(crate) use world::{LetterWorld, Template, TemplateError};
 
 /// Everything that differs between letters.
-pub struct LetterSource<'a> {
+pub(crate) struct LetterSource<'a> {
     /// The template's data, serialized as JSON.
-    pub data: Vec<u8>,
+    pub(crate) data: Vec<u8>,
     /// The council's commentary markup and the file it came from.
-    pub commentary: Option<(&'a str, &'a Path)>,
+    pub(crate) commentary: Option<(&'a str, &'a Path)>,
     /// The PDF title, e.g. "Annual Review letter 2021 – Kent County Council".
-    pub title: String,
+    pub(crate) title: String,
     /// A stable identifier for the PDF's `/ID`, e.g. "annual-review-2020-21-E10000016".
-    pub ident: String,
+    pub(crate) ident: String,
     /// The letter's date: the PDF's creation date and Typst's `today`.
-    pub date: NaiveDate,
+    pub(crate) date: NaiveDate,
 }
 
 /// Why a letter could not be made.
 #[derive(Debug, thiserror::Error)]
-pub enum RenderError {
+pub(crate) enum RenderError {
     /// Typst errors (and warnings, which a publication does not accept), one formatted
     /// diagnostic each: `file:line:column: error: message`, with hints and trace lines.
     #[error("{}", .0.join("\n"))]
@@ -41,7 +47,7 @@ pub enum RenderError {
 }
 
 /// Compiles one letter and exports it as PDF bytes.
-pub fn render(template: &Template, letter: &LetterSource) -> Result<Vec<u8>, RenderError> {
+pub(crate) fn render(template: &Template, letter: &LetterSource) -> Result<Vec<u8>, RenderError> {
     let world = LetterWorld::new(
         template,
         letter.data.clone(),

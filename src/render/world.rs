@@ -25,11 +25,11 @@ use typst_kit::fonts::FontStore;
 use walkdir::WalkDir;
 
 /// The letter's data, as JSON: `json("/data.json")` in the template.
-pub const DATA_PATH: &str = "/data.json";
+const DATA_PATH: &str = "/data.json";
 /// The council's commentary, if any: `include "/commentary.typ"` in the template.
-pub const COMMENTARY_PATH: &str = "/commentary.typ";
+const COMMENTARY_PATH: &str = "/commentary.typ";
 /// The template's entry point inside its folder.
-pub const MAIN_PATH: &str = "/main.typ";
+const MAIN_PATH: &str = "/main.typ";
 
 static DATA_ID: LazyLock<FileId> = LazyLock::new(|| project_file(DATA_PATH));
 static COMMENTARY_ID: LazyLock<FileId> = LazyLock::new(|| project_file(COMMENTARY_PATH));
@@ -42,7 +42,7 @@ fn project_file(path: &str) -> FileId {
 
 /// Why a template folder could not be loaded.
 #[derive(Debug, thiserror::Error)]
-pub enum TemplateError {
+pub(crate) enum TemplateError {
     #[error("cannot read template file `{path}`: {source}")]
     Read {
         path: PathBuf,
@@ -62,7 +62,7 @@ pub enum TemplateError {
 }
 
 /// A template folder loaded into memory, shared by every letter of a run.
-pub struct Template {
+pub(crate) struct Template {
     library: LazyHash<Library>,
     fonts: FontStore,
     files: HashMap<FileId, Bytes>,
@@ -77,7 +77,7 @@ impl Template {
     /// Loads every file under `root`: fonts into the font book, `.typ` files as parsed sources,
     /// anything else (images, data) as bytes. Typst's embedded fonts come after the template's as
     /// fallbacks; system fonts are never used.
-    pub fn load(root: &Path) -> Result<Template, TemplateError> {
+    pub(crate) fn load(root: &Path) -> Result<Template, TemplateError> {
         let read_error = |path: &Path| {
             let path = path.to_path_buf();
             move |source| TemplateError::Read { path, source }
@@ -171,19 +171,19 @@ impl Template {
             sources,
             paths,
             main,
-            digest: crate::digest::hex(&hasher.finalize()),
+            digest: crate::digest::finish(hasher),
         })
     }
 
     /// The SHA-256 of every file of the template folder, fonts included, with their paths: what
     /// a letter's look depends on besides its data.
-    pub fn digest(&self) -> &str {
+    pub(crate) fn digest(&self) -> &str {
         &self.digest
     }
 }
 
 /// The world of one letter: the shared template plus this letter's data and commentary.
-pub struct LetterWorld<'a> {
+pub(crate) struct LetterWorld<'a> {
     template: &'a Template,
     data: Bytes,
     commentary: Option<(Source, &'a Path)>,
@@ -191,7 +191,7 @@ pub struct LetterWorld<'a> {
 }
 
 impl<'a> LetterWorld<'a> {
-    pub fn new(
+    pub(crate) fn new(
         template: &'a Template,
         data: Vec<u8>,
         commentary: Option<(&'a str, &'a Path)>,
@@ -207,7 +207,7 @@ impl<'a> LetterWorld<'a> {
     }
 
     /// The file a diagnostic points into, as the user knows it.
-    pub fn display_path(&self, id: FileId) -> String {
+    pub(crate) fn display_path(&self, id: FileId) -> String {
         if id == *DATA_ID {
             return "the letter's data (/data.json)".to_string();
         }

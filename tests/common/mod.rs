@@ -65,18 +65,20 @@ impl Fixture {
     }
 
     /// Runs `annual-review <args>` in the fixture's folder; `build` and `status` also get the
-    /// fixture's `--input` and `--output` and the repository's `--templates`.
+    /// fixture's `--input` and `--output` and the repository's `--templates`, `archive` the
+    /// input and the templates.
     pub fn run(&self, args: &[&str]) -> Run {
         let mut command = Command::new(BIN);
         command.args(args);
-        if matches!(args.first(), Some(&"build" | &"status")) {
+        if matches!(args.first(), Some(&"build" | &"status" | &"archive")) {
             command
                 .arg("--input")
                 .arg(self.input())
-                .arg("--output")
-                .arg(self.output())
                 .arg("--templates")
                 .arg(templates());
+        }
+        if matches!(args.first(), Some(&"build" | &"status")) {
+            command.arg("--output").arg(self.output());
         }
         Run::of(
             command

@@ -1,97 +1,49 @@
-//! Writing results to disk: atomic file writes and the statistics files.
+//! `statistics.csv` and `statistics.json`: every figure of every letter, for the data team and the
+//! interactive map.
 //!
-//! Every file is written beside its destination under a temporary name and renamed into place,
-//! so a reader (or a run killed half-way) never sees a torn file.
+//! The CSV is opened in spreadsheets, so a text cell that a spreadsheet would run as a formula —
+//! one starting with `=`, `+`, `-`, `@`, a tab or a carriage return, as an authority named
+//! `=HYPERLINK(…)` would — is written with a leading apostrophe, as OWASP advises against CSV
+//! injection. The JSON is data for programs and keeps every value as it is.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::borrow::Cow;
 
 use serde::Serialize;
 
+use super::letter_file;
 use crate::input::Publication;
 use crate::stats::{Statistic, Statistics};
 
-/// An I/O failure, with the path it happened on.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot write `{path}`: {source}")]
-pub struct WriteError {
-    pub path: PathBuf,
-    #[source]
-    pub source: std::io::Error,
+pub(crate) const CSV_FILE: &str = "statistics.csv";
+pub(crate) const JSON_FILE: &str = "statistics.json";
+
+/// The files of a publication beside its letters, by name: what the manifest may list.
+pub(crate) const FILES: [&str; 2] = [CSV_FILE, JSON_FILE];
+
+/// Both statistics files as they are now: (name, bytes).
+pub(crate) fn render(
+    publication: &Publication,
+    statistics: &Statistics,
+) -> [(&'static str, Vec<u8>); 2] {
+    [
+        (CSV_FILE, csv(publication, statistics)),
+        (JSON_FILE, json(publication, statistics)),
+    ]
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same folder, then a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
-    write_atomic_with(path, |writer| writer.write_all(bytes))
-}
-
-/// Writes to `path` atomically what `write` writes: a temporary file in the same folder, then a
-/// rename. Streams, so a large file needs no buffer of its size in memory.
-pub fn write_atomic_with(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<(), WriteError> {
-    let error = |source| WriteError {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(error)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    // Unique per process and thread, so concurrent writers never share a temporary file.
-    let temporary = dir.join(format!(
-        ".{name}.{}.{:?}.tmp",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    let result = std::fs::File::create(&temporary)
-        .and_then(|file| {
-            let mut writer = std::io::BufWriter::new(file);
-            write(&mut writer)?;
-            writer.flush()
-        })
-        .and_then(|()| std::fs::rename(&temporary, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result.map_err(error)
-}
-
-/// The folder of one year's outputs: `<output>/<year>`.
-pub fn year_dir(output: &Path, publication: &Publication) -> PathBuf {
-    output.join(&publication.config.year)
-}
-
-/// The letter of authority `slug`, relative to the year's folder: `letters/<slug>.pdf`.
-pub fn letter_file(slug: &str) -> String {
-    format!("letters/{slug}.pdf")
-}
-
-/// Removes the temporary files a killed run may have left in the year's folder and its letters.
-/// Only call this while holding the folder's lock: another run's temporaries are live.
-pub fn remove_stale_temporaries(year_dir: &Path) {
-    for dir in [year_dir.to_path_buf(), year_dir.join("letters")] {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with('.') && name.ends_with(".tmp") {
-                let _ = std::fs::remove_file(entry.path());
-            }
-        }
+/// Makes a cell that a spreadsheet would take for a formula show literally, with a leading
+/// apostrophe.
+fn neutralise_formula(cell: &mut Cow<'_, str>) {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        *cell = Cow::Owned(format!("'{cell}"));
     }
 }
 
 /// One row of `statistics.csv`, and one entry of `statistics.json`'s `authorities`.
 #[derive(Debug, Serialize)]
 struct AuthorityRow<'a> {
-    code: &'a str,
-    name: &'a str,
+    code: Cow<'a, str>,
+    name: Cow<'a, str>,
     #[serde(rename = "type")]
     kind: &'static str,
     group: &'static str,
@@ -128,8 +80,8 @@ fn rows<'a>(publication: &'a Publication, statistics: &Statistics) -> Vec<Author
             let percent = |s: Statistic| s.rate(counts).percent();
             let average = |s: Statistic| statistics.average(authority.kind, s);
             AuthorityRow {
-                code: &authority.code,
-                name: &authority.name,
+                code: Cow::Borrowed(&authority.code),
+                name: Cow::Borrowed(&authority.name),
                 kind: authority.kind.label(),
                 group: authority.kind.plural(),
                 letter: letter_file(&authority.slug),
@@ -160,9 +112,12 @@ fn rows<'a>(publication: &'a Publication, statistics: &Statistics) -> Vec<Author
 }
 
 /// `statistics.csv`: one row per authority; a rate without a denominator is an empty cell.
-pub fn statistics_csv(publication: &Publication, statistics: &Statistics) -> Vec<u8> {
+fn csv(publication: &Publication, statistics: &Statistics) -> Vec<u8> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    for row in rows(publication, statistics) {
+    for mut row in rows(publication, statistics) {
+        // Only the input's own text can start like a formula; our labels and numbers cannot.
+        neutralise_formula(&mut row.code);
+        neutralise_formula(&mut row.name);
         writer
             .serialize(row)
             .expect("serializing plain rows to memory cannot fail");
@@ -192,7 +147,7 @@ struct GroupJson {
 }
 
 /// `statistics.json`: the same figures as the CSV, plus each group's averages, for the map.
-pub fn statistics_json(publication: &Publication, statistics: &Statistics) -> Vec<u8> {
+fn json(publication: &Publication, statistics: &Statistics) -> Vec<u8> {
     let groups = crate::input::AuthorityType::ALL
         .iter()
         .map(|&kind| GroupJson {
@@ -220,4 +175,34 @@ pub fn statistics_json(publication: &Publication, statistics: &Statistics) -> Ve
     let mut bytes = serde_json::to_vec_pretty(&document).expect("plain data serializes");
     bytes.push(b'\n');
     bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::neutralise_formula;
+
+    fn neutralised(text: &str) -> String {
+        let mut cell = Cow::Borrowed(text);
+        neutralise_formula(&mut cell);
+        cell.into_owned()
+    }
+
+    #[test]
+    fn formulas_are_neutralised_and_other_text_is_kept() {
+        for formula in [
+            "=HYPERLINK(\"http://x\")",
+            "+SUM(A1)",
+            "-2+3",
+            "@cmd",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(neutralised(formula), format!("'{formula}"));
+        }
+        for plain in ["Kent County Council", "E10000016", "'quoted", "St. Helens"] {
+            assert_eq!(neutralised(plain), plain);
+        }
+    }
 }

@@ -1,0 +1,66 @@
+//! `annual-review letter-data`: the JSON a letter's template reads as `/data.json`, for template
+//! authors and for compiling a letter with the plain `typst` command line.
+
+use std::path::Path;
+
+use crate::files::{self, WriteError};
+use crate::letter;
+use crate::plan::{self, PrepareError, Prepared};
+
+/// Why the data could not be given.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum LetterDataError {
+    #[error(transparent)]
+    Prepare(#[from] PrepareError),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+/// The pretty-printed template data of one authority's letter.
+pub(crate) fn letter_data_json(
+    input: &Path,
+    templates: &Path,
+    authority: &str,
+) -> Result<String, PrepareError> {
+    let Prepared {
+        publication,
+        statistics,
+        ..
+    } = plan::prepare(input, templates)?;
+    let index = plan::select(&publication, &[authority.to_string()])?[0];
+    let data = letter::letter_data(&publication, &statistics, index);
+    Ok(serde_json::to_string_pretty(&data).expect("letter data serializes"))
+}
+
+/// Writes every letter's template data to `<out>/<slug>.json`, and its commentary to
+/// `<out>/<slug>.commentary.typ`: what the plain `typst` command line needs to compile the same
+/// letters. Returns how many letters there are.
+pub(crate) fn write_letter_data(
+    input: &Path,
+    templates: &Path,
+    out: &Path,
+) -> Result<usize, LetterDataError> {
+    let Prepared {
+        publication,
+        statistics,
+        ..
+    } = plan::prepare(input, templates)?;
+    for (index, authority) in publication.authorities.iter().enumerate() {
+        let data = letter::letter_data(&publication, &statistics, index);
+        let json = serde_json::to_vec(&data).expect("letter data serializes");
+        // Slugs are plain names (checked when the register was read): the files stay in `out`.
+        files::write_durable(
+            &out.join(format!("{}.json", authority.slug)),
+            &json,
+            "letter-data",
+        )?;
+        if let Some(commentary) = &publication.commentary[index] {
+            files::write_durable(
+                &out.join(format!("{}.commentary.typ", authority.slug)),
+                commentary.text.as_bytes(),
+                "letter-data",
+            )?;
+        }
+    }
+    Ok(publication.authorities.len())
+}

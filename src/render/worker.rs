@@ -1,0 +1,212 @@
+//! The letter worker: a child process of the build that compiles letters, one at a time, for as
+//! long as the build sends them (`annual-review render-worker`, not for people to run).
+//!
+//! Why a process and not a thread: Typst cannot be interrupted. A commentary that loops for ever
+//! or eats all memory would hold a thread for ever, or take the whole build down with it; a
+//! process can be killed, and the build goes on with a new one (see [`super::pool`]). A stack
+//! overflow or an abort inside Typst likewise ends one worker, not the batch.
+//!
+//! The conversation, on the worker's standard input and output, is a sequence of frames (a
+//! little-endian `u32` length, then that many bytes):
+//!
+//! - the worker first sends [`Hello`] (JSON): the template's digest, or why it could not load it;
+//! - the build sends a letter as three frames: [`Job`] (JSON), the letter's data (`/data.json`)
+//!   and its commentary (empty when [`Job::commentary`] is `None`);
+//! - the worker answers with two frames: [`Answer`] (JSON), then the PDF (empty on failure).
+//!
+//! The worker stops when its standard input ends, and dies with the build if the build dies.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::{LetterSource, Template};
+
+/// How many letters a worker makes between two evictions of Typst's cache. Without eviction
+/// memory grows with every letter (the national batch peaked at about 510 MB); evicting what the
+/// last letters did not reuse keeps it flat while the template's shared work stays.
+const EVICT_EVERY: usize = 10;
+/// The stack of the thread that compiles: room for Typst's recursion whatever the platform's
+/// default for a main thread is.
+const STACK_BYTES: usize = 8 << 20;
+
+/// The worker's first words.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum Hello {
+    /// The template is loaded; its digest, so the build can check it loaded the same files.
+    Ready { template_digest: String },
+    /// The template could not be loaded.
+    Failed { error: String },
+}
+
+/// A letter to make, besides its data and commentary.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Job {
+    pub(crate) title: String,
+    pub(crate) ident: String,
+    pub(crate) date: NaiveDate,
+    /// The commentary's file, for diagnostics, when the letter has commentary.
+    pub(crate) commentary: Option<PathBuf>,
+}
+
+/// The worker's answer to a [`Job`]; on success the PDF follows.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum Answer {
+    Made,
+    /// Typst's diagnostics, one formatted diagnostic each.
+    Failed {
+        diagnostics: Vec<String>,
+    },
+    /// A bug in Typst or in this tool, caught so that the worker goes on.
+    Panicked {
+        message: String,
+    },
+}
+
+pub(crate) fn write_frame(writer: &mut dyn Write, bytes: &[u8]) -> std::io::Result<()> {
+    let length = u32::try_from(bytes.len())
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "a frame over 4 GiB"))?;
+    writer.write_all(&length.to_le_bytes())?;
+    writer.write_all(bytes)
+}
+
+/// The next frame, or `None` at the end of the stream.
+pub(crate) fn read_frame(reader: &mut dyn Read) -> std::io::Result<Option<Vec<u8>>> {
+    let mut length = [0; 4];
+    match reader.read_exact(&mut length) {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(error) => return Err(error),
+    }
+    let mut bytes = vec![0; u32::from_le_bytes(length) as usize];
+    reader.read_exact(&mut bytes)?;
+    Ok(Some(bytes))
+}
+
+pub(crate) fn write_json(writer: &mut dyn Write, value: &impl Serialize) -> std::io::Result<()> {
+    write_frame(
+        writer,
+        &serde_json::to_vec(value).expect("plain data serializes"),
+    )
+}
+
+/// Reads one JSON frame; `None` at the end of the stream.
+pub(crate) fn read_json<T: for<'de> Deserialize<'de>>(
+    reader: &mut dyn Read,
+) -> std::io::Result<Option<T>> {
+    let Some(bytes) = read_frame(reader)? else {
+        return Ok(None);
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
+/// Runs a worker for the template in `template_dir` on this process's standard input and output.
+/// Returns when the build closes the input (or the output breaks).
+pub(crate) fn run(template_dir: &Path) -> std::io::Result<()> {
+    // If the build is killed, a worker stuck in a runaway letter must not live on.
+    #[cfg(target_os = "linux")]
+    let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
+    let template_dir = template_dir.to_path_buf();
+    std::thread::Builder::new()
+        .name("letter".to_string())
+        .stack_size(STACK_BYTES)
+        .spawn(move || serve(&template_dir))?
+        .join()
+        .unwrap_or_else(|_| {
+            Err(std::io::Error::other(
+                "the worker's thread panicked outside a letter",
+            ))
+        })
+}
+
+fn serve(template_dir: &Path) -> std::io::Result<()> {
+    let mut input = std::io::stdin().lock();
+    let mut output = std::io::BufWriter::new(std::io::stdout().lock());
+    let template = match Template::load(template_dir) {
+        Ok(template) => template,
+        Err(error) => {
+            write_json(
+                &mut output,
+                &Hello::Failed {
+                    error: error.to_string(),
+                },
+            )?;
+            return output.flush();
+        }
+    };
+    write_json(
+        &mut output,
+        &Hello::Ready {
+            template_digest: template.digest().to_string(),
+        },
+    )?;
+    output.flush()?;
+    let mut made = 0;
+    while let Some(job) = read_json::<Job>(&mut input)? {
+        let data = read_frame(&mut input)?.unwrap_or_default();
+        let commentary = read_frame(&mut input)?.unwrap_or_default();
+        let commentary = String::from_utf8(commentary)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        let source = LetterSource {
+            data,
+            commentary: job
+                .commentary
+                .as_deref()
+                .map(|path| (commentary.as_str(), path)),
+            title: job.title,
+            ident: job.ident,
+            date: job.date,
+        };
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            super::render(&template, &source)
+        }));
+        let (answer, pdf) = match result {
+            Ok(Ok(pdf)) => (Answer::Made, pdf),
+            Ok(Err(super::RenderError::Typst(diagnostics))) => {
+                (Answer::Failed { diagnostics }, Vec::new())
+            }
+            Err(panic) => (
+                Answer::Panicked {
+                    message: panic_message(&*panic),
+                },
+                Vec::new(),
+            ),
+        };
+        write_json(&mut output, &answer)?;
+        write_frame(&mut output, &pdf)?;
+        output.flush()?;
+        made += 1;
+        if made % EVICT_EVERY == 0 {
+            typst::comemo::evict(1);
+        }
+    }
+    Ok(())
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
+        (Some(message), _) => (*message).to_string(),
+        (_, Some(message)) => message.clone(),
+        _ => "unknown panic".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_round_trip_and_end_cleanly() {
+        let mut bytes = Vec::new();
+        write_frame(&mut bytes, b"one").unwrap();
+        write_frame(&mut bytes, b"").unwrap();
+        let mut reader = bytes.as_slice();
+        assert_eq!(read_frame(&mut reader).unwrap().unwrap(), b"one");
+        assert_eq!(read_frame(&mut reader).unwrap().unwrap(), b"");
+        assert!(read_frame(&mut reader).unwrap().is_none());
+    }
+}
