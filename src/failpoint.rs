@@ -3,9 +3,10 @@
 //!
 //! Only tests use this. It is configured through the environment, read once:
 //!
-//! - `ANNUAL_REVIEW_FAILPOINT=<point>#<n>=<action>` acts at the `n`-th time (1-based) the program
-//!   passes `<point>`; `<point>#<n>..=<action>` at that time and every later one. `<point>` may be
-//!   `*` for any point. Actions:
+//! - `ANNUAL_REVIEW_FAILPOINT=<point>#<n>=<action>` (several separated by `;`) acts at the `n`-th time (1-based) the program
+//!   passes `<point>`; `<point>#<n>..=<action>` at that time and every later one. A `<point>`
+//!   ending in `*` stands for every point that starts with what comes before it (`*` for any,
+//!   `write:*` for every write). Actions:
 //!   - `abort`: the process dies on the spot, as if killed: no destructor, no clean-up;
 //!   - `enospc`: the write fails with "No space left on device";
 //!   - `pause`: `failpoint: paused at <point>` goes to standard error, then the program waits
@@ -38,10 +39,9 @@ struct Config {
 }
 
 struct State {
-    config: Option<Config>,
+    /// Each configuration with how often its point (or points) has been passed.
+    configs: Vec<(Config, AtomicU64)>,
     log: Option<Mutex<std::fs::File>>,
-    /// How often a configured point has been passed (any point, for `*`).
-    passed: AtomicU64,
 }
 
 static STATE: OnceLock<Option<State>> = OnceLock::new();
@@ -49,12 +49,19 @@ static STATE: OnceLock<Option<State>> = OnceLock::new();
 fn state() -> Option<&'static State> {
     STATE
         .get_or_init(|| {
-            let config = std::env::var(CONFIG_VARIABLE).ok().map(|text| {
-                parse(&text).unwrap_or_else(|| {
-                    eprintln!("error: {CONFIG_VARIABLE}=`{text}` is not `<point>#<n>[..]=abort|enospc|pause`");
-                    std::process::exit(2)
+            let configs: Vec<(Config, AtomicU64)> = std::env::var(CONFIG_VARIABLE)
+                .map(|text| {
+                    text.split(';')
+                        .map(|one| match parse(one) {
+                            Some(config) => (config, AtomicU64::new(0)),
+                            None => {
+                                eprintln!("error: {CONFIG_VARIABLE}: `{one}` is not `<point>#<n>[..]=abort|enospc|pause`");
+                                std::process::exit(2)
+                            }
+                        })
+                        .collect()
                 })
-            });
+                .unwrap_or_default();
             let log = std::env::var_os(LOG_VARIABLE).map(|path| {
                 let file = std::fs::OpenOptions::new()
                     .create(true)
@@ -63,11 +70,7 @@ fn state() -> Option<&'static State> {
                     .expect("the failpoint log can be opened");
                 Mutex::new(file)
             });
-            (config.is_some() || log.is_some()).then(|| State {
-                config,
-                log,
-                passed: AtomicU64::new(0),
-            })
+            (!configs.is_empty() || log.is_some()).then_some(State { configs, log })
         })
         .as_ref()
 }
@@ -103,18 +106,24 @@ pub(crate) fn pass(point: &str) -> std::io::Result<()> {
         let mut file = log.lock().unwrap_or_else(|e| e.into_inner());
         let _ = writeln!(file, "{point}");
     }
-    let Some(config) = &state.config else {
-        return Ok(());
-    };
-    if config.point != "*" && config.point != point {
-        return Ok(());
+    for (config, passed) in &state.configs {
+        let matches = match config.point.strip_suffix('*') {
+            Some(prefix) => point.starts_with(prefix),
+            None => config.point == point,
+        };
+        if !matches {
+            continue;
+        }
+        let passed = passed.fetch_add(1, Ordering::SeqCst) + 1;
+        if passed == config.from || (config.onwards && passed > config.from) {
+            act(config.action, point)?;
+        }
     }
-    let passed = state.passed.fetch_add(1, Ordering::SeqCst) + 1;
-    let hit = passed == config.from || (config.onwards && passed > config.from);
-    if !hit {
-        return Ok(());
-    }
-    match config.action {
+    Ok(())
+}
+
+fn act(action: Action, point: &str) -> std::io::Result<()> {
+    match action {
         Action::Abort => std::process::abort(),
         Action::NoSpace => Err(std::io::Error::from_raw_os_error(28)),
         Action::Pause => {

@@ -5,23 +5,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::{Fixture, Run};
 
-/// Validates a bag with the Library of Congress `bagit` Python package.
 fn assert_valid_bag(bag: &Path) {
-    let output = Command::new("python3")
-        .args(["-c", "import sys, bagit; bag = bagit.Bag(sys.argv[1]); bag.validate(); print(len(bag.payload_entries()))"])
-        .arg(bag)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        output.status.success(),
-        "bagit rejects {}:\n{}",
-        bag.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    common::assert_valid_bags(&[bag.to_path_buf()]);
 }
 
 fn archive(fixture: &Fixture, extra: &[&str]) -> Run {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use common::{Fixture, Run, files_under};
+use common::{Fixture, Run, assert_manifest_true, correct_one_kent_decision, files_under};
 
 /// Every file under `dir` with its bytes and modification time.
 fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, SystemTime)> {
@@ -29,65 +29,6 @@ fn touched(
         .iter()
         .filter(|(file, now)| before.get(*file) != Some(now))
         .map(|(f, _)| f.clone())
-        .collect()
-}
-
-/// Moves the first Kent decision with `from` as its outcome to `to`.
-fn correct_one_kent_decision(fixture: &Fixture, from: &str, to: &str) {
-    let decisions = fixture.read("decisions.csv");
-    let mut done = false;
-    let corrected: Vec<String> = decisions
-        .lines()
-        .map(|line| {
-            let fields: Vec<&str> = line.split(',').collect();
-            let is_kent = matches!(
-                fields.get(1),
-                Some(&"E10000016") | Some(&"Kent County Council")
-            );
-            if !done && is_kent && fields.get(4) == Some(&from) && fields.get(5) != Some(&"yes") {
-                done = true;
-                let remedied = if to == "Upheld" { "no" } else { "" };
-                format!(
-                    "{},{},{},{},{to},{remedied},{}",
-                    fields[0], fields[1], fields[2], fields[3], fields[6]
-                )
-            } else {
-                line.to_string()
-            }
-        })
-        .collect();
-    assert!(done, "no Kent decision `{from}` to correct");
-    fixture.write("decisions.csv", corrected.join("\n") + "\n");
-}
-
-/// Asserts that the manifest of a year folder is true: every entry's file exists with its size
-/// and SHA-256.
-fn assert_manifest_true(year_dir: &Path) {
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(year_dir.join("manifest.json")).unwrap()).unwrap();
-    for section in ["letters", "files"] {
-        for (file, entry) in manifest[section].as_object().unwrap() {
-            let bytes = std::fs::read(year_dir.join(file))
-                .unwrap_or_else(|_| panic!("the manifest lists `{file}`, which is missing"));
-            assert_eq!(
-                entry["bytes"].as_u64().unwrap(),
-                bytes.len() as u64,
-                "size of {file}"
-            );
-            assert_eq!(
-                entry["sha256"].as_str().unwrap(),
-                sha256(&bytes),
-                "SHA-256 of {file}"
-            );
-        }
-    }
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
         .collect()
 }
 
@@ -257,90 +198,6 @@ fn status_lists_new_missing_altered_and_orphaned_letters() {
             run.stdout
         );
     }
-}
-
-#[test]
-fn a_build_killed_at_any_moment_leaves_whole_letters_and_a_true_manifest() {
-    let fixture = Fixture::new("sample");
-    for delay_ms in [150, 600, 1100, 1700] {
-        let mut child = std::process::Command::new(common::BIN)
-            .args(["build", "--jobs", "2", "--force", "--input"])
-            .arg(fixture.input())
-            .arg("--output")
-            .arg(fixture.output())
-            .arg("--templates")
-            .arg(common::templates())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        let _ = child.kill(); // SIGKILL: no chance to clean up
-        child.wait().unwrap();
-        let year_dir = fixture.output().join("2020-21");
-        for letter in files_under(&year_dir.join("letters")) {
-            if letter.starts_with('.') {
-                continue; // a temporary file, never a letter; the next build removes it
-            }
-            let bytes = std::fs::read(year_dir.join("letters").join(&letter)).unwrap();
-            assert!(
-                bytes.starts_with(b"%PDF-"),
-                "{letter} after {delay_ms} ms is not a PDF"
-            );
-            assert!(
-                bytes.trim_ascii_end().ends_with(b"%%EOF"),
-                "{letter} after {delay_ms} ms is torn"
-            );
-        }
-        if year_dir.join("manifest.json").exists() {
-            assert_manifest_true(&year_dir);
-        }
-    }
-    fixture.run(&["build"]).assert_status(0);
-    let year_dir = fixture.output().join("2020-21");
-    assert_manifest_true(&year_dir);
-    let letters = files_under(&year_dir.join("letters"));
-    assert_eq!(
-        letters.len(),
-        339,
-        "all letters and no temporary files: {letters:?}"
-    );
-    assert!(
-        status(&fixture, false)
-            .stdout
-            .contains("all 339 letters of 2020-21 are up to date")
-    );
-}
-
-#[test]
-fn a_second_build_on_the_same_output_stops_while_the_first_runs() {
-    let fixture = Fixture::new("sample");
-    let mut first = std::process::Command::new(common::BIN)
-        .args(["build", "--jobs", "1", "--input"])
-        .arg(fixture.input())
-        .arg("--output")
-        .arg(fixture.output())
-        .arg("--templates")
-        .arg(common::templates())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    // Wait until the first build has taken the lock: its first letter is written.
-    let letters = fixture.letters();
-    let started = std::time::Instant::now();
-    while files_under(&letters).is_empty() && started.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let second = fixture.run(&["build"]);
-    let first_still_running = first.try_wait().unwrap().is_none();
-    assert!(first.wait().unwrap().success());
-    assert!(
-        first_still_running,
-        "the first build ended before the second started; the test proves nothing"
-    );
-    second
-        .assert_status(1)
-        .assert_stderr_contains("error: another build is writing to `");
-    assert_manifest_true(&fixture.output().join("2020-21"));
 }
 
 #[test]

@@ -183,3 +183,135 @@ pub fn files_under(dir: &Path) -> Vec<String> {
     files.sort();
     files
 }
+
+/// Moves the first Kent decision with `from` as its outcome to `to`.
+pub fn correct_one_kent_decision(fixture: &Fixture, from: &str, to: &str) {
+    let decisions = fixture.read("decisions.csv");
+    let mut done = false;
+    let corrected: Vec<String> = decisions
+        .lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split(',').collect();
+            let is_kent = matches!(
+                fields.get(1),
+                Some(&"E10000016") | Some(&"Kent County Council")
+            );
+            if !done && is_kent && fields.get(4) == Some(&from) && fields.get(5) != Some(&"yes") {
+                done = true;
+                let remedied = if to == "Upheld" { "no" } else { "" };
+                format!(
+                    "{},{},{},{},{to},{remedied},{}",
+                    fields[0], fields[1], fields[2], fields[3], fields[6]
+                )
+            } else {
+                line.to_string()
+            }
+        })
+        .collect();
+    assert!(done, "no Kent decision `{from}` to correct");
+    fixture.write("decisions.csv", corrected.join("\n") + "\n");
+}
+
+/// Asserts that the manifest of a year folder is true: every entry's file exists with its size
+/// and SHA-256.
+pub fn assert_manifest_true(year_dir: &Path) {
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(year_dir.join("manifest.json")).unwrap()).unwrap();
+    for section in ["letters", "files"] {
+        for (file, entry) in manifest[section].as_object().unwrap() {
+            let bytes = std::fs::read(year_dir.join(file))
+                .unwrap_or_else(|_| panic!("the manifest lists `{file}`, which is missing"));
+            assert_eq!(
+                entry["bytes"].as_u64().unwrap(),
+                bytes.len() as u64,
+                "size of {file}"
+            );
+            assert_eq!(
+                entry["sha256"].as_str().unwrap(),
+                sha256(&bytes),
+                "SHA-256 of {file}"
+            );
+        }
+    }
+}
+
+pub fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(bytes))
+}
+
+/// A Python with the Library of Congress `bagit` package: a virtual environment of the tests' own
+/// under `target/`, made on first use (never a system-wide install), so the archive is checked by
+/// an independent implementation on any machine with python3.
+pub fn bagit_python() -> PathBuf {
+    const BAGIT: &str = "bagit==1.9.0";
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bagit-venv");
+    let python = root.join("bin/python");
+    let works = |python: &Path| {
+        Command::new(python)
+            .args(["-c", "import bagit"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if works(&python) {
+        return python;
+    }
+    // Tests run in parallel: one of them makes the environment while the others wait.
+    std::fs::create_dir_all(root.parent().unwrap()).unwrap();
+    let lock = std::fs::File::create(root.with_extension("lock")).unwrap();
+    lock.lock().unwrap();
+    if !works(&python) {
+        let _ = std::fs::remove_dir_all(&root);
+        let made = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&root)
+            .output()
+            .expect("python3 runs");
+        assert!(made.status.success(), "python3 -m venv failed: {made:?}");
+        let installed = Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                BAGIT,
+            ])
+            .output()
+            .expect("pip runs");
+        assert!(
+            installed.status.success(),
+            "pip install {BAGIT} failed:\n{}",
+            String::from_utf8_lossy(&installed.stderr)
+        );
+    }
+    python
+}
+
+/// Validates bags with the Library of Congress `bagit` package (one process for all of them).
+pub fn assert_valid_bags(bags: &[PathBuf]) {
+    if bags.is_empty() {
+        return;
+    }
+    let script = "import sys, bagit\n\
+        bad = []\n\
+        for path in sys.argv[1:]:\n\
+        \x20   try:\n\
+        \x20       bagit.Bag(path).validate()\n\
+        \x20   except Exception as error:\n\
+        \x20       bad.append(f'{path}: {error}')\n\
+        print('\\n'.join(bad))\n\
+        sys.exit(1 if bad else 0)\n";
+    let output = Command::new(bagit_python())
+        .arg("-c")
+        .arg(script)
+        .args(bags)
+        .output()
+        .expect("python runs");
+    assert!(
+        output.status.success(),
+        "bagit rejects:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -1,0 +1,482 @@
+//! Crashes lose nothing. Each test lists the write points a run passes (the failpoint log), then
+//! runs it again stopped dead at each one in turn (`abort`, as a kill would), and checks what a
+//! crash must leave: whole letters, a manifest that claims nothing false, a bag that is either the
+//! old one or the new one — and a next run that completes the work, after which `verify` and the
+//! Library of Congress `bagit` validator pass. Also: a full disk, and the locks that keep two runs
+//! apart (waited for at the moment they matter, not with sleeps).
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use common::{
+    Fixture, Run, assert_manifest_true, assert_valid_bags, copy_dir, correct_one_kent_decision,
+    files_under,
+};
+
+const FAILPOINT: &str = "ANNUAL_REVIEW_FAILPOINT";
+const FAILPOINT_LOG: &str = "ANNUAL_REVIEW_FAILPOINT_LOG";
+
+/// A working copy: input, output and archive folders in one temporary folder.
+struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    fn from(fixture: &Fixture) -> Workspace {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(fixture.dir.path(), dir.path());
+        Workspace { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn year_dir(&self) -> PathBuf {
+        self.path("output/2020-21")
+    }
+
+    fn bag(&self) -> PathBuf {
+        self.path("archive/2020-21")
+    }
+
+    /// `annual-review <args>` on this workspace's folders, with extra environment.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(common::BIN);
+        command.args(args).current_dir(self.dir.path());
+        let folders: &[(&str, &str)] = match args[0] {
+            "build" | "status" => &[("--input", "input"), ("--output", "output")],
+            "archive" => &[
+                ("--input", "input"),
+                ("--output", "output"),
+                ("--archive", "archive"),
+            ],
+            _ => &[],
+        };
+        // Relative, so that what the manifest records is the same in every workspace.
+        for (flag, folder) in folders {
+            command.arg(flag).arg(folder);
+        }
+        if args[0] != "verify" {
+            command.arg("--templates").arg(common::templates());
+        }
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        Run::of(self.command(args).output().unwrap())
+    }
+
+    /// The write points `args` passes, in order, each with how often it was passed so far.
+    fn points(&self, args: &[&str]) -> Vec<(String, usize)> {
+        let log = self.path("failpoints.log");
+        let output = self
+            .command(args)
+            .env(FAILPOINT_LOG, &log)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{args:?} failed: {output:?}");
+        let names: Vec<String> = std::fs::read_to_string(&log)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        std::fs::remove_file(&log).unwrap();
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let nth = names[..=i].iter().filter(|n| *n == name).count();
+                (name.clone(), nth)
+            })
+            .collect()
+    }
+
+    /// Runs `args` stopped dead at the `nth` pass of `point`.
+    fn crash(&self, args: &[&str], point: &str, nth: usize) -> Output {
+        self.command(args)
+            .env(FAILPOINT, format!("{point}#{nth}=abort"))
+            .output()
+            .unwrap()
+    }
+}
+
+/// One of Kent's upheld decisions corrected to "Not upheld" in the workspace's input.
+fn correct_kent(work: &Workspace) {
+    let corrected = Fixture::new("tiny");
+    correct_one_kent_decision(&corrected, "Upheld", "Not upheld");
+    std::fs::copy(
+        corrected.input().join("decisions.csv"),
+        work.path("input/decisions.csv"),
+    )
+    .unwrap();
+}
+
+/// Every letter in the folder is a whole PDF; temporary files are allowed (the next run removes
+/// them) but are never letters.
+fn assert_letters_whole(year_dir: &Path, moment: &str) {
+    for letter in files_under(&year_dir.join("letters")) {
+        if letter.starts_with('.') {
+            assert!(letter.ends_with(".tmp"), "{moment}: stray file {letter}");
+            continue;
+        }
+        let bytes = std::fs::read(year_dir.join("letters").join(&letter)).unwrap();
+        assert!(
+            bytes.starts_with(b"%PDF-") && bytes.trim_ascii_end().ends_with(b"%%EOF"),
+            "{moment}: {letter} is torn"
+        );
+    }
+}
+
+/// The letters and statistics files of a finished build, by name.
+fn published(year_dir: &Path) -> Vec<(String, Vec<u8>)> {
+    files_under(year_dir)
+        .into_iter()
+        .filter(|f| f.starts_with("letters/") || f.starts_with("statistics."))
+        .map(|f| {
+            let bytes = std::fs::read(year_dir.join(&f)).unwrap();
+            (f, bytes)
+        })
+        .collect()
+}
+
+/// Whether a run ended by the failpoint's abort (a signal, not an exit status).
+fn aborted(output: &Output) -> bool {
+    output.status.code().is_none()
+}
+
+/// Walks every write point of `build` in `base` (as it is), checking after each crash and after
+/// the build that follows it.
+fn walk_build(base: &Workspace, expected: &[(String, Vec<u8>)]) {
+    let args = ["build", "--jobs", "1"];
+    let points = Workspace::from_dir(base).points(&args);
+    assert!(points.len() >= 8, "too few write points: {points:?}");
+    for (point, nth) in &points {
+        let moment = format!("killed at {point} #{nth}");
+        let work = Workspace::from_dir(base);
+        let crashed = work.crash(&args, point, *nth);
+        // The manifest is also written every so often while letters come in, so a run may pass
+        // one write fewer than the listing run did; then it finishes, and is checked all the same.
+        assert!(
+            aborted(&crashed) || (crashed.status.success() && point.ends_with(":manifest")),
+            "{moment}: the run was not stopped: {crashed:?}"
+        );
+        assert_letters_whole(&work.year_dir(), &moment);
+        if work.year_dir().join("manifest.json").exists() {
+            assert_manifest_true(&work.year_dir());
+        }
+        work.run(&["build"]).assert_status(0);
+        assert_manifest_true(&work.year_dir());
+        assert_eq!(
+            published(&work.year_dir()),
+            expected,
+            "{moment}: the next build"
+        );
+        let status = work.run(&["status"]);
+        assert!(
+            status
+                .stdout
+                .ends_with("all 2 letters of 2020-21 are up to date\n"),
+            "{moment}: {}",
+            status.stdout
+        );
+        assert!(
+            !files_under(&work.year_dir())
+                .iter()
+                .any(|f| f.contains(".tmp")),
+            "{moment}: temporary files left after the next build"
+        );
+    }
+}
+
+impl Workspace {
+    fn from_dir(other: &Workspace) -> Workspace {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(other.dir.path(), dir.path());
+        Workspace { dir }
+    }
+}
+
+#[test]
+fn a_first_build_stopped_at_any_write_loses_nothing_and_the_next_build_completes_it() {
+    let fixture = Fixture::new("tiny");
+    let reference = Workspace::from(&fixture);
+    reference.run(&["build"]).assert_status(0);
+    walk_build(
+        &Workspace::from(&fixture),
+        &published(&reference.year_dir()),
+    );
+}
+
+#[test]
+fn a_rebuild_stopped_at_any_write_never_leaves_the_manifest_claiming_an_old_file() {
+    // Regression: a build killed while it replaced statistics.csv or statistics.json left the
+    // manifest holding their old SHA-256.
+    let fixture = Fixture::new("tiny");
+    let base = Workspace::from(&fixture);
+    base.run(&["build"]).assert_status(0);
+    correct_kent(&base);
+    let reference = Workspace::from_dir(&base);
+    reference.run(&["build"]).assert_status(0);
+    walk_build(&base, &published(&reference.year_dir()));
+}
+
+/// Walks every write point of an `archive` run (with `extra` arguments) in `base`: after each
+/// crash the bag, if there is one, is whole and valid; the next run finishes the job; then
+/// `verify` and `bagit` pass and the bag is the one an uninterrupted run makes.
+fn walk_archive(base: &Workspace, extra: &[&str]) {
+    let mut args = vec!["archive"];
+    args.extend(extra);
+    let reference = Workspace::from_dir(base);
+    reference.run(&args).assert_status(0);
+    let expected = bag_contents(&reference.bag());
+    let points = Workspace::from_dir(base).points(&args);
+    assert!(points.len() >= 10, "too few write points: {points:?}");
+    let mut bags = Vec::new();
+    let mut workspaces = Vec::new();
+    for (point, nth) in &points {
+        let moment = format!("killed at {point} #{nth}");
+        let work = Workspace::from_dir(base);
+        let crashed = work.crash(&args, point, *nth);
+        assert!(
+            aborted(&crashed),
+            "{moment}: the run was not stopped: {crashed:?}"
+        );
+        if work.bag().exists() {
+            // Never half made: the bag as it was, or as it will be.
+            let now = bag_contents(&work.bag());
+            let before = bag_contents(&base.bag());
+            assert!(
+                now == before || now == expected,
+                "{moment}: a half-made bag"
+            );
+        }
+        let left = leftovers(&work.path("archive"));
+        let next = work.run(&args);
+        next.assert_status(0);
+        assert_eq!(
+            next.stderr.contains("note: an interrupted archive run"),
+            !left.is_empty(),
+            "{moment}: the next run must say what it recovered of {left:?}:\n{}",
+            next.stderr
+        );
+        assert_eq!(
+            bag_contents(&work.bag()),
+            expected,
+            "{moment}: the next run"
+        );
+        work.run(&["verify", "archive"]).assert_status(0);
+        assert_eq!(
+            leftovers(&work.path("archive")),
+            Vec::<String>::new(),
+            "{moment}: leftovers beside the bag"
+        );
+        bags.push(work.bag());
+        workspaces.push(work);
+    }
+    assert_valid_bags(&bags);
+}
+
+/// What an archive folder holds beside its bags and its lock.
+fn leftovers(archive: &Path) -> Vec<String> {
+    std::fs::read_dir(archive)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with('.') && name != ".lock")
+        .collect()
+}
+
+/// Every file of a bag with its bytes.
+fn bag_contents(bag: &Path) -> Vec<(String, Vec<u8>)> {
+    files_under(bag)
+        .into_iter()
+        .map(|f| {
+            let bytes = std::fs::read(bag.join(&f)).unwrap();
+            (f, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn an_archive_stopped_at_any_write_leaves_no_bag_or_a_whole_one_and_the_next_run_finishes() {
+    let fixture = Fixture::new("tiny");
+    let base = Workspace::from(&fixture);
+    base.run(&["build"]).assert_status(0);
+    walk_archive(&base, &[]);
+}
+
+#[test]
+fn a_reissue_stopped_at_any_write_leaves_a_valid_bag_and_the_next_run_finishes_it_once() {
+    // Regression: a killed reissue left a bag that verify and bagit rejected, and the next
+    // reissue refused, duplicated `02-`, or said "nothing to reissue".
+    let fixture = Fixture::new("tiny");
+    let base = Workspace::from(&fixture);
+    base.run(&["build"]).assert_status(0);
+    base.run(&["archive"]).assert_status(0);
+    correct_kent(&base);
+    base.run(&["build"]).assert_status(0);
+    walk_archive(
+        &base,
+        &[
+            "--reissue",
+            "--reason",
+            "a correction",
+            "--date",
+            "2021-09-01",
+        ],
+    );
+}
+
+#[test]
+fn a_leftover_from_an_earlier_version_is_not_taken_for_a_bag_and_is_removed() {
+    let fixture = Fixture::new("tiny");
+    let work = Workspace::from(&fixture);
+    work.run(&["build"]).assert_status(0);
+    work.run(&["archive"]).assert_status(0);
+    // What a killed `archive` of the previous version left: a half-copied bag.
+    let leftover = work.path("archive/.2020-21.4242.tmp");
+    copy_dir(&work.bag(), &leftover);
+    std::fs::remove_file(leftover.join("tagmanifest-sha256.txt")).unwrap();
+    let verify = work.run(&["verify", "archive"]);
+    verify.assert_status(1);
+    assert_eq!(
+        verify.stdout,
+        "unfinished archive/.2020-21.4242.tmp: an archive run was interrupted; `annual-review archive` finishes or undoes it\n\
+         `archive/2020-21`: 1 problem of 9 files checked\n"
+    );
+    work.run(&["archive"])
+        .assert_status(0)
+        .assert_stderr_contains(".2020-21.4242.tmp` unfinished; it was removed");
+    assert!(!leftover.exists());
+    work.run(&["verify", "archive"]).assert_status(0);
+}
+
+#[test]
+fn on_a_full_disk_the_build_names_every_letter_it_could_not_write_and_the_next_build_completes() {
+    let fixture = Fixture::new("small");
+    let work = Workspace::from(&fixture);
+    // The disk fills up after two letters: the rest fail, and so does statistics.csv.
+    let output = work
+        .command(&["build", "--jobs", "1"])
+        .env(
+            FAILPOINT,
+            "write:letter#3..=enospc;write:statistics#1..=enospc",
+        )
+        .output()
+        .unwrap();
+    let run = Run::of(output);
+    run.assert_status(1);
+    let stderr = run.stderr.as_str();
+    let enospc = "No space left on device (os error 28)";
+    assert_eq!(
+        stderr,
+        format!(
+            "error: the letter to Cambridge City Council (`E07000008`) was not written: cannot write `output/2020-21/letters/cambridge-city-council.pdf`: {enospc}\n\
+             error: the letter to Council of the Isles of Scilly (`E06000053`) was not written: cannot write `output/2020-21/letters/council-of-the-isles-of-scilly.pdf`: {enospc}\n\
+             error: the letter to #read(\"/etc/passwd\") (`X1`) was not written: cannot write `output/2020-21/letters/read-etc-passwd.pdf`: {enospc}\n\
+             error: the letter to Brighton & Hove [*draft*] (`X2`) was not written: cannot write `output/2020-21/letters/brighton-and-hove-draft.pdf`: {enospc}\n\
+             wrote 2 letters in `output/2020-21/letters`, 4 failed, in TIME s\n\
+             error: the build stopped before it finished: cannot write `output/2020-21/statistics.csv`: {enospc}\n\
+             \x20 hint: free the space or fix the folder, then build again: it completes the rest\n"
+        )
+        .replace("TIME", &time_of(stderr))
+    );
+    assert_letters_whole(&work.year_dir(), "full disk");
+    assert_manifest_true(&work.year_dir());
+    work.run(&["build"]).assert_status(0);
+    assert_manifest_true(&work.year_dir());
+    assert_eq!(files_under(&work.path("output/2020-21/letters")).len(), 6);
+}
+
+/// The seconds a build summary reports, to mask them.
+fn time_of(stderr: &str) -> String {
+    let line = stderr.lines().find(|l| l.starts_with("wrote ")).unwrap();
+    let before = line.rsplit_once(" s").unwrap().0;
+    before.rsplit(' ').next().unwrap().to_string()
+}
+
+/// Starts `args` paused at the first pass of `point`, and returns once it is there.
+fn paused_at(work: &Workspace, args: &[&str], point: &str) -> std::process::Child {
+    let mut child = work
+        .command(args)
+        .env(FAILPOINT, format!("{point}#1=pause"))
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 {
+        if line.starts_with("failpoint: paused at") {
+            return child;
+        }
+        line.clear();
+    }
+    panic!("{args:?} ended before it reached {point}");
+}
+
+#[test]
+fn a_second_build_on_the_same_output_stops_while_the_first_writes() {
+    let fixture = Fixture::new("tiny");
+    let work = Workspace::from(&fixture);
+    let mut first = paused_at(&work, &["build"], "renamed:letter");
+    let second = work.run(&["build"]);
+    second.assert_status(1);
+    assert_eq!(
+        second.stderr,
+        format!(
+            "error: another run is writing to `output/2020-21`; wait for it to finish (lock file `output/2020-21/.lock`)\n"
+        )
+    );
+    drop(first.stdin.take()); // the first build goes on
+    assert!(first.wait().unwrap().success());
+    assert_manifest_true(&work.year_dir());
+}
+
+#[test]
+fn two_reissues_into_one_archive_never_run_at_once() {
+    // Regression: two reissues at once both exited 0, and one was missing from history.json.
+    let fixture = Fixture::new("tiny");
+    let work = Workspace::from(&fixture);
+    work.run(&["build"]).assert_status(0);
+    work.run(&["archive"]).assert_status(0);
+    correct_kent(&work);
+    work.run(&["build"]).assert_status(0);
+    let reissue = [
+        "archive",
+        "--reissue",
+        "--reason",
+        "first",
+        "--date",
+        "2021-09-01",
+    ];
+    let mut first = paused_at(&work, &reissue, "write:archive-tag");
+    let second = work.run(&[
+        "archive",
+        "--reissue",
+        "--reason",
+        "second",
+        "--date",
+        "2021-09-02",
+    ]);
+    second.assert_status(1);
+    assert_eq!(
+        second.stderr,
+        format!(
+            "error: another run is archiving into `archive`; wait for it to finish (lock file `archive/.lock`)\n"
+        )
+    );
+    drop(first.stdin.take());
+    assert!(first.wait().unwrap().success());
+    work.run(&["verify", "archive"]).assert_status(0);
+    assert_valid_bags(&[work.bag()]);
+    let history: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(work.bag().join("history.json")).unwrap()).unwrap();
+    assert_eq!(history["events"].as_array().unwrap().len(), 2);
+    assert_eq!(history["events"][1]["reason"], "first");
+}
