@@ -259,3 +259,99 @@ fn a_template_without_fonts_or_main_is_refused_before_anything_is_written() {
         .assert_stderr_contains("has no fonts (expected .ttf or .otf files in it)");
     assert!(!fixture.output().exists());
 }
+
+#[test]
+fn a_runaway_commentary_is_stopped_at_the_time_limit_and_the_others_are_written() {
+    // Regression: this commentary never finished, and hung the whole batch.
+    let fixture = Fixture::new("small");
+    fixture.write(
+        "commentary/E10000012.typ",
+        "#for i in range(100000) { for j in range(100000) { } }\n",
+    );
+    let run = fixture.run(&["build", "--letter-time-limit", "1"]);
+    run.assert_status(1);
+    assert!(
+        run.stderr.starts_with(
+            "error: the letter to Essex County Council (`E10000012`) failed:\n  \
+             it took longer than the time limit of 1 second and was stopped; look for a loop that never ends in its commentary (or raise the limit with --letter-time-limit)\n\
+             wrote 5 letters in `"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains(", 1 failed, in "), "{}", run.stderr);
+    assert_eq!(files_under(&fixture.letters()).len(), 5);
+    assert!(!fixture.letter("essex-county-council").exists());
+}
+
+#[test]
+fn a_commentary_that_eats_memory_is_stopped_at_the_memory_limit_and_the_others_are_written() {
+    // Regression: bigger loops exhausted memory and aborted every letter.
+    let fixture = Fixture::new("small");
+    fixture.write(
+        "commentary/E07000008.typ",
+        "#let grow = range(1000)\n#for i in range(100000) { grow = grow + grow.map(x => x + 1) }\n",
+    );
+    let run = fixture.run(&["build", "--letter-memory-limit", "300"]);
+    run.assert_status(1);
+    assert!(
+        run.stderr.starts_with(
+            "error: the letter to Cambridge City Council (`E07000008`) failed:\n  \
+             it needed more than the memory limit of 300 MiB and was stopped; look for a loop that builds ever larger values in its commentary (or raise the limit with --letter-memory-limit)\n\
+             wrote 5 letters in `"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(files_under(&fixture.letters()).len(), 5);
+}
+
+#[test]
+fn names_that_would_be_spreadsheet_formulas_are_neutralised_in_the_csv_only() {
+    // Regression: `=HYPERLINK(…)`, `+SUM(…)`, `@cmd`, `-2+3` went out as live formulas.
+    let fixture = Fixture::new("tiny");
+    let authorities = fixture
+        .read("authorities.csv")
+        .replace(
+            "Kent County Council",
+            "=HYPERLINK(\"http://evil\";\"Kent\")",
+        )
+        .replace("Essex County Council", "@cmd|' /C calc'!A0");
+    fixture.write("authorities.csv", authorities);
+    fixture.write(
+        "decisions.csv",
+        fixture
+            .read("decisions.csv")
+            .replace(",Kent County Council,", ",E10000016,")
+            .replace(",Essex County Council,", ",E10000012,"),
+    );
+    fixture.write(
+        "compliance.csv",
+        fixture
+            .read("compliance.csv")
+            .replace(",Kent County Council,", ",E10000016,")
+            .replace(",Essex County Council,", ",E10000012,"),
+    );
+    fixture.run(&["build"]).assert_status(0);
+    let csv = std::fs::read_to_string(fixture.output().join("2020-21/statistics.csv")).unwrap();
+    let names: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "\"'=HYPERLINK(\"\"http://evil\"\";\"\"Kent\"\")\"",
+            "'@cmd|' /C calc'!A0"
+        ]
+    );
+    let json: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(fixture.output().join("2020-21/statistics.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        json["authorities"][0]["name"],
+        "=HYPERLINK(\"http://evil\";\"Kent\")"
+    );
+}
