@@ -355,3 +355,29 @@ fn names_that_would_be_spreadsheet_formulas_are_neutralised_in_the_csv_only() {
         "=HYPERLINK(\"http://evil\";\"Kent\")"
     );
 }
+
+#[test]
+fn counts_over_999_have_a_thousands_separator() {
+    // Regression: "12280 upheld decisions"; GOV.UK style writes 12,280.
+    let fixture = Fixture::new("tiny");
+    let mut decisions = fixture.read("decisions.csv");
+    for n in 0..1200 {
+        decisions.push_str(&format!(
+            "20 9{n:02} {:03},E10000016,2020-06-01,Housing,Upheld,no,\n",
+            n % 1000
+        ));
+    }
+    fixture.write("decisions.csv", decisions);
+    fixture.run(&["build"]).assert_status(0);
+    let kent = pdf_text(&fixture.letter("kent-county-council"));
+    let upheld = kent
+        .split(" upheld decisions")
+        .next()
+        .and_then(|before| before.rsplit(' ').next())
+        .unwrap();
+    assert!(
+        upheld.len() == 5 && upheld.as_bytes()[1] == b',',
+        "{upheld}: {kent}"
+    );
+    assert_contains(&kent, &format!("Based on {upheld} upheld decisions"));
+}
