@@ -33,6 +33,11 @@ pub mod sample;
 mod stats;
 mod status;
 
+/// The names the input contract fixes, for the sample generator.
+pub mod contract {
+    pub use crate::input::{AUTHORITY_COLUMNS, AuthorityType, COMPLIANCE_COLUMNS, DECISION_COLUMNS};
+}
+
 /// The in-process floor of the benchmark: one letter compiled and exported in this process,
 /// through the same code as a build's workers. Not for other uses.
 pub mod bench {
