@@ -8,6 +8,20 @@ use std::time::{Duration, SystemTime};
 
 use common::{Fixture, Run, assert_manifest_true, correct_one_kent_decision, files_under};
 
+/// Dates every file under `dir` far in the past and takes its [`snapshot`]: any file a later run
+/// writes then has another time, with no need to wait for the clock to move on.
+fn dated_long_ago(dir: &Path) -> BTreeMap<String, (Vec<u8>, SystemTime)> {
+    let long_ago = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    for file in files_under(dir) {
+        let file = std::fs::File::options()
+            .write(true)
+            .open(dir.join(file))
+            .unwrap();
+        file.set_modified(long_ago).unwrap();
+    }
+    snapshot(dir)
+}
+
 /// Every file under `dir` with its bytes and modification time.
 fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, SystemTime)> {
     files_under(dir)
@@ -36,8 +50,7 @@ fn touched(
 fn a_second_build_of_unchanged_input_writes_nothing() {
     let fixture = Fixture::new("small");
     fixture.run(&["build"]).assert_status(0);
-    let before = snapshot(&fixture.output());
-    std::thread::sleep(Duration::from_millis(20));
+    let before = dated_long_ago(&fixture.output());
     fixture
         .run(&["build"])
         .assert_status(0)
@@ -52,8 +65,7 @@ fn a_second_build_of_unchanged_input_writes_nothing() {
 fn force_rebuilds_every_letter_to_the_same_bytes() {
     let fixture = Fixture::new("small");
     fixture.run(&["build"]).assert_status(0);
-    let before = snapshot(&fixture.letters());
-    std::thread::sleep(Duration::from_millis(20));
+    let before = dated_long_ago(&fixture.letters());
     fixture
         .run(&["build", "--force"])
         .assert_status(0)
@@ -80,7 +92,7 @@ fn a_correction_that_moves_the_group_average_makes_every_letter_printing_it_stal
     // 72.2 %, average 71.1 % → 71 %: Kent's letter and Essex's are stale, no other.
     let fixture = Fixture::new("small");
     fixture.run(&["build"]).assert_status(0);
-    let before = snapshot(&fixture.output());
+    let before = dated_long_ago(&fixture.output());
     correct_one_kent_decision(&fixture, "Upheld", "Not upheld");
 
     let run = status(&fixture, false);
@@ -110,7 +122,6 @@ fn a_correction_that_moves_the_group_average_makes_every_letter_printing_it_stal
     );
     assert_eq!(json["up_to_date"], 4);
 
-    std::thread::sleep(Duration::from_millis(20));
     fixture
         .run(&["build"])
         .assert_status(0)
@@ -138,7 +149,7 @@ fn a_correction_that_moves_the_group_average_makes_every_letter_printing_it_stal
 fn a_correction_on_the_sample_reissues_only_kent() {
     let fixture = Fixture::new("sample");
     fixture.run(&["build"]).assert_status(0);
-    let before = snapshot(&fixture.output());
+    let before = dated_long_ago(&fixture.output());
     correct_one_kent_decision(&fixture, "Upheld", "Not upheld");
     let run = status(&fixture, false);
     assert!(run.stdout.starts_with("changed  letters/kent-county-council.pdf (Kent County Council)\n         upheld rate 74% (40 of 54) → 72% (39 of 54)\n"), "{}", run.stdout);
@@ -220,7 +231,7 @@ fn a_template_change_rebuilds_every_letter_and_leaves_the_statistics_alone() {
         )
     };
     run(&["build"]).assert_status(0);
-    let before = snapshot(&fixture.output());
+    let before = dated_long_ago(&fixture.output());
     let palette = templates.join("annual-review-2021/palette.typ");
     let text = std::fs::read_to_string(&palette).unwrap();
     std::fs::write(&palette, format!("{text}\n// A new shade is coming.\n")).unwrap();
@@ -237,7 +248,6 @@ fn a_template_change_rebuilds_every_letter_and_leaves_the_statistics_alone() {
         "{}",
         status.stdout
     );
-    std::thread::sleep(Duration::from_millis(20));
     run(&["build"])
         .assert_status(0)
         .assert_stderr_contains("wrote 6 letters");
