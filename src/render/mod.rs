@@ -54,16 +54,22 @@ pub(crate) fn render(template: &Template, letter: &LetterSource) -> Result<Vec<u
         letter.commentary,
         letter.date,
     );
-    let compiled = typst::compile::<PagedDocument>(&world);
+    let document = compile(&world, letter)?;
+    export(&world, &document, letter)
+}
+
+/// Compiles one letter's world into pages; warnings count as errors.
+fn compile(world: &LetterWorld, letter: &LetterSource) -> Result<PagedDocument, RenderError> {
+    let compiled = typst::compile::<PagedDocument>(world);
     let mut problems: Vec<String> = compiled
         .warnings
         .iter()
-        .map(|w| format_diagnostic(&world, w))
+        .map(|w| format_diagnostic(world, w))
         .collect();
     let mut document = match compiled.output {
         Ok(document) => document,
         Err(errors) => {
-            problems.extend(errors.iter().map(|e| format_diagnostic(&world, e)));
+            problems.extend(errors.iter().map(|e| format_diagnostic(world, e)));
             return Err(RenderError::Typst(problems));
         }
     };
@@ -71,26 +77,30 @@ pub(crate) fn render(template: &Template, letter: &LetterSource) -> Result<Vec<u
         return Err(RenderError::Typst(problems));
     }
     document.info_mut().title = Some(letter.title.as_str().into());
+    Ok(document)
+}
+
+/// The PDF/A-2a and PDF/UA-1 bytes of a compiled letter.
+fn export(
+    world: &LetterWorld,
+    document: &PagedDocument,
+    letter: &LetterSource,
+) -> Result<Vec<u8>, RenderError> {
     let date = letter.date;
     let timestamp =
         Datetime::from_ymd_hms(date.year(), date.month() as u8, date.day() as u8, 9, 0, 0)
             .map(Timestamp::new_utc);
     let options = PdfOptions {
         ident: Smart::Custom(letter.ident.clone()),
-        creator: Smart::Custom(Some(format!("annual-review {}", env!("CARGO_PKG_VERSION")))),
+        creator: Smart::Custom(Some(crate::manifest::tool())),
         timestamp,
         standards: PdfStandards::new(&[PdfStandard::A_2a, PdfStandard::Ua_1])
             .expect("PDF/A-2a and PDF/UA-1 are compatible"),
         tagged: true,
         ..PdfOptions::default()
     };
-    typst_pdf::pdf(&document, &options).map_err(|errors| {
-        RenderError::Typst(
-            errors
-                .iter()
-                .map(|e| format_diagnostic(&world, e))
-                .collect(),
-        )
+    typst_pdf::pdf(document, &options).map_err(|errors| {
+        RenderError::Typst(errors.iter().map(|e| format_diagnostic(world, e)).collect())
     })
 }
 
@@ -133,5 +143,133 @@ fn locate(world: &LetterWorld, span: impl Into<DiagSpan>) -> String {
     match lines.and_then(|lines| lines.byte_to_line_column(range.start)) {
         Some((line, column)) => format!("{name}:{}:{}", line + 1, column + 1),
         None => name,
+    }
+}
+
+/// The pages look as they did when their reference images were made: Kent's three pages and
+/// the Isles of Scilly's statistics page, rendered to pixels in this process (typst-render draws
+/// the same document Typst exports) and compared with `tests/visual/*.png` within a small
+/// tolerance. `UPDATE_VISUAL=1` writes new references instead; look at them before committing.
+#[cfg(test)]
+mod visual {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::plan::{self, Prepared};
+
+    /// Pixels per point: 1.5 draws an A4 page 893 pixels wide, enough to see a misplaced line.
+    const SCALE: f32 = 1.5;
+    /// A pixel differs when a channel moves by more than this.
+    const CHANNEL_TOLERANCE: u8 = 24;
+    /// The page differs when more than this share of its pixels do.
+    const PIXEL_TOLERANCE: f64 = 0.0005;
+
+    fn repo() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    fn pages_of(prepared: &Prepared, code: &str) -> Vec<tiny_skia::Pixmap> {
+        let publication = &prepared.publication;
+        let index = publication
+            .authorities
+            .iter()
+            .position(|a| a.code == code)
+            .unwrap();
+        let data = crate::letter::letter_data(publication, &prepared.statistics, index);
+        let commentary = publication.commentary[index].as_ref();
+        let letter = LetterSource {
+            data: serde_json::to_vec(&data).unwrap(),
+            commentary: commentary.map(|c| (c.text.as_str(), c.path.as_path())),
+            title: data.title.clone(),
+            ident: code.to_string(),
+            date: publication.config.letter_date,
+        };
+        let world = LetterWorld::new(
+            &prepared.template,
+            letter.data.clone(),
+            letter.commentary,
+            letter.date,
+        );
+        let document = compile(&world, &letter).unwrap();
+        let options = typst_render::RenderOptions {
+            pixel_per_pt: typst::utils::Scalar::new(SCALE.into()),
+            render_bleed: false,
+        };
+        document
+            .pages()
+            .iter()
+            .map(|page| typst_render::render(page, &options))
+            .collect()
+    }
+
+    /// The share of pixels that differ, or why the images cannot be compared.
+    fn difference(actual: &tiny_skia::Pixmap, reference: &Path) -> Result<f64, String> {
+        let reference = tiny_skia::Pixmap::load_png(reference).map_err(|e| e.to_string())?;
+        if (reference.width(), reference.height()) != (actual.width(), actual.height()) {
+            return Err(format!(
+                "{}×{} pixels, the reference {}×{}",
+                actual.width(),
+                actual.height(),
+                reference.width(),
+                reference.height()
+            ));
+        }
+        let differing = actual
+            .data()
+            .chunks(4)
+            .zip(reference.data().chunks(4))
+            .filter(|(a, b)| {
+                a.iter()
+                    .zip(*b)
+                    .any(|(x, y)| x.abs_diff(*y) > CHANNEL_TOLERANCE)
+            })
+            .count();
+        Ok(differing as f64 / (actual.width() * actual.height()) as f64)
+    }
+
+    #[test]
+    fn kent_and_the_isles_of_scilly_look_as_they_did() {
+        let prepared =
+            plan::prepare(&repo().join("input"), &repo().join("typst-templates")).unwrap();
+        let kent = pages_of(&prepared, "E10000016");
+        assert_eq!(kent.len(), 3, "Kent's letter has three pages");
+        let scilly = pages_of(&prepared, "E06000053");
+        let pages = [
+            ("kent-page-1", &kent[0]),
+            ("kent-page-2", &kent[1]),
+            ("kent-page-3", &kent[2]),
+            ("scilly-statistics", scilly.last().unwrap()),
+        ];
+        let update = std::env::var_os("UPDATE_VISUAL").is_some();
+        let actual_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/visual");
+        let mut failures = Vec::new();
+        for (name, page) in pages {
+            let reference = repo().join("tests/visual").join(format!("{name}.png"));
+            if update {
+                page.save_png(&reference).unwrap();
+                continue;
+            }
+            match difference(page, &reference) {
+                Ok(share) if share <= PIXEL_TOLERANCE => {}
+                outcome => {
+                    std::fs::create_dir_all(&actual_dir).unwrap();
+                    let actual = actual_dir.join(format!("{name}.png"));
+                    page.save_png(&actual).unwrap();
+                    failures.push(format!(
+                        "{name}: {} (now: {})",
+                        match outcome {
+                            Ok(share) => format!("{:.3}% of the pixels differ", share * 100.0),
+                            Err(why) => why,
+                        },
+                        actual.display()
+                    ));
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "pages differ from tests/visual/ (look at them; if the change is meant, run with UPDATE_VISUAL=1 and look again):\n{}",
+            failures.join("\n")
+        );
     }
 }
