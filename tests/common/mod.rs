@@ -124,6 +124,30 @@ impl Run {
     }
 }
 
+impl Fixture {
+    /// `text` as a snapshot keeps it: the fixture's temporary folder as `[FIXTURE]`, and the
+    /// seconds a build took as `[TIME]`.
+    pub fn masked(&self, text: &str) -> String {
+        let text = text.replace(&self.dir.path().display().to_string(), "[FIXTURE]");
+        let mut masked = String::with_capacity(text.len());
+        for line in text.split_inclusive('\n') {
+            match line.rfind(" in ").zip(line.rfind(" s")) {
+                Some((start, end))
+                    if line.starts_with("wrote ")
+                        && start + 4 < end
+                        && line[start + 4..end].parse::<f64>().is_ok() =>
+                {
+                    masked.push_str(&line[..start + 4]);
+                    masked.push_str("[TIME]");
+                    masked.push_str(&line[end..]);
+                }
+                _ => masked.push_str(line),
+            }
+        }
+        masked
+    }
+}
+
 /// The text of a PDF, with every run of whitespace as one space, as `pdftotext` reads it.
 pub fn pdf_text(path: &Path) -> String {
     let output = Command::new("pdftotext")
