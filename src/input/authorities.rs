@@ -29,10 +29,8 @@ pub fn load(path: &Path, problems: &mut Problems) -> Vec<Authority> {
         let name =
             required(row, NAME, "the authority's display name, e.g. `Kent County Council`", problems);
         let kind = row
-            .choice(TYPE, &AuthorityType::LABELS)
-            .map(|index| AuthorityType::ALL[index])
-            .map_err(|problem| problems.push(problem))
-            .ok();
+            .choice(TYPE, &AuthorityType::LABELS, problems)
+            .map(|index| AuthorityType::ALL[index]);
         let recipient =
             required(row, RECIPIENT, "who the letter is addressed to, e.g. `Mr Cockburn`", problems);
         let recipient_title = required(

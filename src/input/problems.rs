@@ -128,53 +128,129 @@ impl fmt::Display for Problem {
     }
 }
 
-/// Every problem found in one validation run, in the order found.
+/// Every problem found in one validation run: the first [`SHOWN_PER_FILE`] of each file in the
+/// order found, and a count of all of them.
+///
+/// Problems past a file's first [`SHOWN_PER_FILE`] are counted, never stored, and their hints are
+/// never computed: rejecting a wholly wrong extract of a million rows costs about what checking a
+/// good one does.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Problems(Vec<Problem>);
+pub struct Problems {
+    /// In the order each file's first problem was found.
+    files: Vec<FileProblems>,
+    total: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileProblems {
+    file: PathBuf,
+    shown: Vec<Problem>,
+    count: usize,
+}
 
 impl Problems {
     pub fn push(&mut self, problem: Problem) {
-        self.0.push(problem);
+        self.push_hinted(problem, || None);
+    }
+
+    /// Records `problem` with the hint `hint` makes, which is called only if the problem will be
+    /// shown: a "did you mean" compares with every candidate and is too dear to make for problems
+    /// nobody reads.
+    pub fn push_hinted(&mut self, problem: Problem, hint: impl FnOnce() -> Option<String>) {
+        self.total += 1;
+        let file = match self
+            .files
+            .iter()
+            .rposition(|f| f.file == problem.location.file)
+        {
+            Some(file) => file,
+            None => {
+                self.files.push(FileProblems {
+                    file: problem.location.file.clone(),
+                    shown: Vec::new(),
+                    count: 0,
+                });
+                self.files.len() - 1
+            }
+        };
+        let of_file = &mut self.files[file];
+        of_file.count += 1;
+        if of_file.shown.len() == SHOWN_PER_FILE {
+            return;
+        }
+        let mut problem = problem;
+        if problem.hint.is_none() {
+            problem.hint = hint();
+        }
+        of_file.shown.push(problem);
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.total == 0
     }
 
+    /// How many problems were found, shown or not.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.total
     }
 }
 
 impl fmt::Display for Problems {
-    /// Prints up to [`SHOWN_PER_FILE`] problems of each file, then how many more that file has.
+    /// Prints the problems kept for each file, then how many more that file has.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut files: Vec<&Path> = Vec::new();
-        for problem in &self.0 {
-            if !files.contains(&problem.location.file.as_path()) {
-                files.push(&problem.location.file);
-            }
-        }
         let mut first = true;
-        for file in files {
-            let of_file: Vec<&Problem> =
-                self.0.iter().filter(|p| p.location.file == file).collect();
-            for problem in of_file.iter().take(SHOWN_PER_FILE) {
+        for of_file in &self.files {
+            for problem in &of_file.shown {
                 if !first {
                     writeln!(f)?;
                 }
                 first = false;
                 write!(f, "{problem}")?;
             }
-            if of_file.len() > SHOWN_PER_FILE {
+            let more = of_file.count - of_file.shown.len();
+            if more > 0 {
                 write!(
                     f,
-                    "\n{}: … and {} more problems in this file",
-                    file.display(),
-                    of_file.len() - SHOWN_PER_FILE
+                    "\n{}: … and {more} more problem{} in this file",
+                    of_file.file.display(),
+                    if more == 1 { "" } else { "s" }
                 )?;
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::path::Path;
+
+    use super::*;
+
+    #[test]
+    fn hints_are_made_only_for_problems_that_are_shown() {
+        let made = Cell::new(0);
+        let mut problems = Problems::default();
+        let file = Path::new("decisions.csv");
+        for line in 2..32 {
+            problems.push_hinted(
+                Problem::new(Location::line(file, line), "found `x`"),
+                || {
+                    made.set(made.get() + 1);
+                    Some("did you mean `y`?".to_string())
+                },
+            );
+        }
+        problems.push(Problem::new(Location::file(Path::new("other.csv")), "bad"));
+        assert_eq!(made.get(), SHOWN_PER_FILE);
+        assert_eq!(problems.len(), 31);
+        let shown = problems.to_string();
+        assert_eq!(shown.matches("did you mean").count(), SHOWN_PER_FILE);
+        assert!(shown.ends_with(
+            "decisions.csv:26: found `x`\n  hint: did you mean `y`?\n\
+             decisions.csv: … and 5 more problems in this file\n\
+             other.csv: bad"
+        ));
     }
 }

@@ -129,10 +129,8 @@ fn load_decisions(
             }
         };
         let outcome = row
-            .choice(DECISION, &DecisionOutcome::LABELS)
-            .map(|index| DecisionOutcome::ALL[index])
-            .map_err(|problem| problems.push(problem))
-            .ok();
+            .choice(DECISION, &DecisionOutcome::LABELS, problems)
+            .map(|index| DecisionOutcome::ALL[index]);
         let remedied = yes_no(row, REMEDIED, problems);
         let public_report = yes_no(row, PUBLIC_REPORT, problems);
         if remedied == Some(true)
@@ -190,10 +188,8 @@ fn load_compliance(
         let authority = authority(row, lookup, problems);
         let recorded = date(row, period, problems);
         let outcome = row
-            .choice(OUTCOME, &ComplianceOutcome::LABELS)
-            .map(|index| ComplianceOutcome::ALL[index])
-            .map_err(|problem| problems.push(problem))
-            .ok();
+            .choice(OUTCOME, &ComplianceOutcome::LABELS, problems)
+            .map(|index| ComplianceOutcome::ALL[index]);
         if let (Some(()), Some(authority), Some(recorded), Some(outcome)) =
             (case_ref, authority, recorded, outcome)
         {
@@ -272,12 +268,12 @@ fn authority(row: &Row, lookup: &AuthorityLookup, problems: &mut Problems) -> Op
     let text = row.text(AUTHORITY).map_err(|p| problems.push(p)).ok()?;
     let found = lookup.find(text);
     if found.is_none() {
-        problems.push(
+        problems.push_hinted(
             row.problem(
                 AUTHORITY,
                 format!("found `{text}`, expected the code or exact name of an authority in authorities.csv"),
-            )
-            .with_hint(lookup.suggestion(text)),
+            ),
+            || lookup.suggestion(text),
         );
     }
     found

@@ -186,23 +186,26 @@ impl Row<'_> {
     }
 
     /// The index in `labels` of this field's value, compared without regard to case (surrounding
-    /// spaces are already gone), or the problem that it is none of them.
-    pub fn choice(&self, column: usize, labels: &[&str]) -> Result<usize, Problem> {
-        let text = self.text(column)?;
-        labels
+    /// spaces are already gone), or `None` after recording that it is none of them.
+    pub fn choice(&self, column: usize, labels: &[&str], problems: &mut Problems) -> Option<usize> {
+        let text = self.text(column).map_err(|p| problems.push(p)).ok()?;
+        let found = labels
             .iter()
-            .position(|label| label.eq_ignore_ascii_case(text))
-            .ok_or_else(|| {
-                let expected: Vec<String> = labels.iter().map(|l| format!("`{l}`")).collect();
+            .position(|label| label.eq_ignore_ascii_case(text));
+        if found.is_none() {
+            let expected: Vec<String> = labels.iter().map(|l| format!("`{l}`")).collect();
+            problems.push_hinted(
                 self.problem(
                     column,
                     format!("found `{text}`, expected one of {}", expected.join(", ")),
-                )
-                .with_hint(
+                ),
+                || {
                     super::suggest::closest(text, labels.iter().copied())
-                        .map(|label| format!("did you mean `{label}`?")),
-                )
-            })
+                        .map(|label| format!("did you mean `{label}`?"))
+                },
+            );
+        }
+        found
     }
 
     /// The text of required column `column`, with surrounding spaces removed, or the problem that
