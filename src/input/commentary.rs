@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use super::Commentary;
+use super::authorities::AuthorityLookup;
 use super::problems::{Location, Problem, Problems, read_file, utf8_text};
-use super::records::AuthorityLookup;
 
 /// Reads every `*.typ` file of `dir` (a missing folder means no commentary) into a list indexed
 /// like the authorities. Other files are left alone: they may be notes or images it uses.

@@ -16,10 +16,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-pub use authorities::{COLUMNS as AUTHORITY_COLUMNS, slug_of};
+pub use authorities::{AuthorityLookup, COLUMNS as AUTHORITY_COLUMNS, slug_of};
 pub use config::{AverageMethod, PublicationConfig, Signatory};
 pub use problems::{Location, Problem, Problems};
-pub use records::{AuthorityLookup, COMPLIANCE_COLUMNS, DECISION_COLUMNS, parse_date};
+pub use records::{COMPLIANCE_COLUMNS, DECISION_COLUMNS, parse_date};
 
 /// The five groups of similar authorities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -74,8 +74,10 @@ pub struct Authority {
     pub kind: AuthorityType,
     pub recipient: String,
     pub recipient_title: String,
-    /// The letter's file name without `.pdf`, unique in the register.
+    /// The letter's file name without `.pdf`, unique in the register: see [`slug_of`].
     pub slug: String,
+    /// Its line in `authorities.csv`.
+    pub line: u64,
 }
 
 /// The outcome of one decision.
@@ -202,15 +204,17 @@ pub fn load(input_dir: &Path, templates_dir: &Path) -> Result<Publication, Probl
         templates_dir,
         &mut problems,
     );
-    let authorities = authorities::load(&input_dir.join("authorities.csv"), &mut problems);
-    let lookup = AuthorityLookup::new(&authorities);
+    let register = authorities::load(&input_dir.join("authorities.csv"), &mut problems);
+    let lookup = AuthorityLookup::of_register(&register);
     let period = config.as_ref().map(|c| records::Period {
         start: c.period_start,
         end: c.period_end,
     });
-    let extract = records::load(
+    // Where the service areas first appear is for checks after loading; none needs it yet.
+    let (extract, _) = records::load(
         &input_dir.join("decisions.csv"),
         &input_dir.join("compliance.csv"),
+        &register,
         &lookup,
         period,
         &mut problems,
@@ -218,14 +222,14 @@ pub fn load(input_dir: &Path, templates_dir: &Path) -> Result<Publication, Probl
     let commentary = commentary::load(
         &input_dir.join("commentary"),
         &lookup,
-        authorities.len(),
+        register.authorities.len(),
         &mut problems,
     );
     match config {
         Some(config) if problems.is_empty() => Ok(Publication {
             template_dir: templates_dir.join(&config.template),
             config,
-            authorities,
+            authorities: register.authorities,
             extract,
             commentary,
         }),

@@ -185,6 +185,20 @@ impl Problems {
         of_file.shown.push(problem);
     }
 
+    /// The first problem kept to be shown at `line` of `file` (and at `column`, if given): to add
+    /// to it what was learnt after it was found.
+    pub fn shown_at(
+        &mut self,
+        file: &Path,
+        line: u64,
+        column: Option<u64>,
+    ) -> Option<&mut Problem> {
+        let of_file = self.files.iter_mut().find(|f| f.file == file)?;
+        of_file.shown.iter_mut().find(|p| {
+            p.location.line == Some(line) && column.is_none_or(|c| p.location.column == Some(c))
+        })
+    }
+
     pub fn is_empty(&self) -> bool {
         self.total == 0
     }
