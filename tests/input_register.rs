@@ -1,6 +1,6 @@
 //! The register, `authorities.csv`, and how the extract refers to it: references that could
-//! mean two authorities, names written in two Unicode forms, rejected rows. Every test compares
-//! the whole of what the user reads.
+//! mean two authorities, names written in two Unicode forms, rejected rows, and the file names
+//! that names become. Every test compares the whole of what the user reads.
 
 mod common;
 
@@ -180,6 +180,50 @@ fn a_duplicated_name_is_one_problem_not_one_per_reference() {
         refused(&fixture),
         format!(
             "{authorities}:8:2: column `name`: found `Kent County Council` again (first on line 2), expected a unique name; 14 rows of decisions.csv and 1 row of compliance.csv refer to `Kent County Council`; 2 rows of decisions.csv refer to this authority\n\
+             error: the input has 1 problem; nothing was written\n"
+        )
+    );
+}
+
+#[test]
+fn a_long_non_ascii_name_gets_a_short_ascii_file_name() {
+    // 142 Greek letters and spaces: 262 bytes of UTF-8, too long for a file name as it was.
+    let name = "Περιφερειακό Συμβούλιο Αττικής, Κεντρικής Μακεδονίας, Θεσσαλίας, Ηπείρου, Κρήτης, Δυτικής Ελλάδας, Ιονίων Νήσων και Νοτίου και Βορείου Αιγαίου";
+    let fixture = Fixture::new("small");
+    append(
+        &fixture,
+        "authorities.csv",
+        &format!("X9,\"{name}\",District Council,Ms Amis,Chief Executive\n"),
+    );
+    fixture
+        .run(&["build", "--authority", "X9"])
+        .assert_status(0);
+    assert_eq!(
+        common::files_under(&fixture.letters()),
+        [
+            "periphereiako-sumboulio-attikes-kentrikes-makedonias-thessalias-epeirou-kretes-dutikes-elladas.pdf"
+        ]
+    );
+}
+
+#[test]
+fn names_that_differ_only_after_the_cut_share_a_file_name() {
+    let stem = "The Council of the Royal Borough of Windsor and Maidenhead and of the Districts of Bracknell Forest and";
+    let fixture = Fixture::new("small");
+    append(
+        &fixture,
+        "authorities.csv",
+        &format!(
+            "X3,{stem} Slough,District Council,Ms Amis,Chief Executive\n\
+             X4,{stem} Wokingham,District Council,Mr Bell,Chief Executive\n"
+        ),
+    );
+    let authorities = fixture.shown("authorities.csv");
+    assert_eq!(
+        refused(&fixture),
+        format!(
+            "{authorities}:9:2: column `name`: found `{stem} Wokingham`, whose file name `the-council-of-the-royal-borough-of-windsor-and-maidenhead-and-of-the-districts-of-bracknell-forest.pdf` is already taken by `{stem} Slough` (line 8), expected names that differ in letters or digits\n  \
+             hint: a file name keeps at most the first 100 characters of a name\n\
              error: the input has 1 problem; nothing was written\n"
         )
     );

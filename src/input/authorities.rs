@@ -27,6 +27,10 @@ const TYPE: usize = 2;
 pub(super) const RECIPIENT: usize = 3;
 pub(super) const RECIPIENT_TITLE: usize = 4;
 
+/// The most characters of a name that its file name keeps: well inside the 255 bytes a file
+/// name may have, with room for the temporary name it is first written under.
+const SLUG_LIMIT: usize = 100;
+
 /// The register as loaded: the authorities that get a letter, and the codes and names that no
 /// reference may use, each with the problem that explains why.
 pub struct Register {
@@ -100,12 +104,18 @@ pub fn load(path: &Path, problems: &mut Problems) -> Register {
         {
             let candidate = slug_of(name, code.as_deref().unwrap_or(""));
             if let Some((first, other)) = slugs.get(&candidate) {
-                problems.push(row.problem(
-                    NAME,
-                    format!(
-                        "found `{name}`, whose file name `{candidate}.pdf` is already taken by `{other}` (line {first}), expected names that differ in letters or digits"
-                    ),
-                ));
+                let cut = slug_of_uncut(name, code.as_deref().unwrap_or("")) != candidate;
+                problems.push(
+                    row.problem(
+                        NAME,
+                        format!(
+                            "found `{name}`, whose file name `{candidate}.pdf` is already taken by `{other}` (line {first}), expected names that differ in letters or digits"
+                        ),
+                    )
+                    .with_hint(cut.then(|| {
+                        format!("a file name keeps at most the first {SLUG_LIMIT} characters of a name")
+                    })),
+                );
             } else {
                 slugs.insert(candidate.clone(), (line, name.clone()));
                 slug = Some(candidate);
@@ -252,28 +262,49 @@ pub fn nfc(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// The letter's file name (without `.pdf`): the name in lower case, `&` as `and`, apostrophes
-/// dropped, every run of other characters as one dash. Falls back to the code for a name with no letters or digits.
+/// The letter's file name (without `.pdf`), made from the name by these rules, in order:
+///
+/// 1. transliterated to plain ASCII (`ô` → `o`, `ß` → `ss`, `Ελλάδα` → `Ellada`);
+/// 2. `&` written as `and`, apostrophes dropped (`King's Lynn` → `Kings Lynn`);
+/// 3. letters and digits in lower case, every run of anything else as one dash, none at either
+///    end (`Brighton & Hove [*draft*]` → `brighton-and-hove-draft`);
+/// 4. at most 100 characters: a longer one is cut at its last dash within them, or at 100
+///    characters if there is none;
+/// 5. a name with no letters or digits falls back to the code, by the same rules.
 pub fn slug_of(name: &str, code: &str) -> String {
-    let mut slug = String::with_capacity(name.len());
+    let mut slug = slug_of_uncut(name, code);
+    if slug.len() > SLUG_LIMIT {
+        // All ASCII by now, so byte offsets are characters. A dash right after the limit cuts
+        // the slug at exactly the limit.
+        let cut = slug[..=SLUG_LIMIT].rfind('-').unwrap_or(SLUG_LIMIT);
+        slug.truncate(cut);
+    }
+    slug
+}
+
+/// [`slug_of`] before it is cut to length.
+fn slug_of_uncut(name: &str, code: &str) -> String {
+    // Characters with no transliteration become a space: a separator like any other.
+    let ascii = deunicode::deunicode_with_tofu(name, " ");
+    let mut slug = String::with_capacity(ascii.len());
     let mut pending_dash = false;
-    for c in name.replace('&', " and ").chars() {
-        if matches!(c, '\'' | '’') {
+    for c in ascii.replace('&', " and ").chars() {
+        if c == '\'' {
             // "King's Lynn" reads better as `kings-lynn` than `king-s-lynn`.
             continue;
         }
-        if c.is_alphanumeric() {
+        if c.is_ascii_alphanumeric() {
             if pending_dash && !slug.is_empty() {
                 slug.push('-');
             }
             pending_dash = false;
-            slug.extend(c.to_lowercase());
+            slug.push(c.to_ascii_lowercase());
         } else {
             pending_dash = true;
         }
     }
     if slug.is_empty() && !code.is_empty() {
-        return slug_of(code, "");
+        return slug_of_uncut(code, "");
     }
     slug
 }
@@ -373,8 +404,33 @@ mod tests {
             slug_of("  King's Lynn -- West Norfolk ", "E1"),
             "kings-lynn-west-norfolk"
         );
+        assert_eq!(slug_of("King’s Lynn", "E1"), "kings-lynn");
         assert_eq!(slug_of("#read(\"/etc/passwd\")", "E1"), "read-etc-passwd");
         assert_eq!(slug_of("***", "E06000053"), "e06000053");
+    }
+
+    #[test]
+    fn slugs_are_plain_ascii() {
+        assert_eq!(slug_of("Côte Council", "E1"), "cote-council");
+        assert_eq!(slug_of("Co\u{302}te Council", "E1"), "cote-council");
+        assert_eq!(slug_of("Großstadt", "E1"), "grossstadt");
+        assert_eq!(slug_of("Δήμος Αθηναίων", "E1"), "demos-athenaion");
+        // A character with no transliteration (here, one of private use) is a separator.
+        assert_eq!(slug_of("\u{E000}", "E1"), "e1");
+        assert_eq!(slug_of("A\u{E000}B", "E1"), "a-b");
+    }
+
+    #[test]
+    fn slugs_are_cut_at_a_dash_within_100_characters() {
+        let long = "Word ".repeat(30);
+        let slug = slug_of(&long, "E1");
+        assert_eq!(slug, ["word"; 20].join("-"));
+        assert_eq!(slug.len(), 99);
+        // A dash just after the limit cuts at exactly the limit.
+        let exact = format!("{} tail", "a".repeat(100));
+        assert_eq!(slug_of(&exact, "E1"), "a".repeat(100));
+        // Without a dash, at the limit.
+        assert_eq!(slug_of(&"b".repeat(150), "E1"), "b".repeat(100));
     }
 
     #[test]
