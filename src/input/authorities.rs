@@ -382,6 +382,12 @@ impl<'a> AuthorityLookup<'a> {
         super::suggest::closest(found, names.chain(codes))
     }
 
+    /// The authority whose name or code is closest to `found`, if one is close enough to be a
+    /// plausible typo.
+    pub fn closest(&self, found: &str) -> Option<usize> {
+        self.find(self.closest_key(found)?)
+    }
+
     /// "did you mean `…`?" for a code or name that is not in the register.
     pub fn suggestion(&self, found: &str) -> Option<String> {
         self.closest_key(found)

@@ -221,6 +221,7 @@ pub fn load(input_dir: &Path, templates_dir: &Path) -> Result<Publication, Probl
     );
     let commentary = commentary::load(
         &input_dir.join("commentary"),
+        input_dir,
         &lookup,
         register.authorities.len(),
         &mut problems,
