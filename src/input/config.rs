@@ -111,15 +111,36 @@ pub fn load(
     let period_end = date("period_end", &raw.period_end, problems);
     let letter_date = date("letter_date", &raw.letter_date, problems);
     let publish_date = date("publish_date", &raw.publish_date, problems);
-    if let (Some(start), Some(end)) = (period_start, period_end)
-        && end < start
-    {
-        problems.push(Problem::new(
-            at(path, &text, raw.period_end.span()),
-            format!(
-                "`period_end`: found {end}, expected a day on or after `period_start` ({start})"
-            ),
-        ));
+    // Each date on or after the one before it, with the reason when it is not.
+    let order = [
+        ("period_start", &raw.period_start, period_start, ""),
+        ("period_end", &raw.period_end, period_end, ""),
+        (
+            "letter_date",
+            &raw.letter_date,
+            letter_date,
+            ": a letter reports on a year that has ended",
+        ),
+        (
+            "publish_date",
+            &raw.publish_date,
+            publish_date,
+            ": letters are not published before the date they bear",
+        ),
+    ];
+    for pair in order.windows(2) {
+        let (before, _, earlier, _) = pair[0];
+        let (field, value, later, reason) = pair[1];
+        if let (Some(earlier), Some(later)) = (earlier, later)
+            && later < earlier
+        {
+            problems.push(Problem::new(
+                at(path, &text, value.span()),
+                format!(
+                    "`{field}`: found {later}, expected a day on or after `{before}` ({earlier}){reason}"
+                ),
+            ));
+        }
     }
 
     let year = raw.year.get_ref().trim();
