@@ -107,6 +107,11 @@ pub struct Prepared {
 pub fn prepare(input: &Path, templates: &Path) -> Result<Prepared, BuildError> {
     let publication = input::load(input, templates).map_err(BuildError::Input)?;
     let template = Template::load(&publication.template_dir)?;
+    let mut problems = Problems::default();
+    input::check_printable(&publication, &|c| template.can_show(c), &mut problems);
+    if !problems.is_empty() {
+        return Err(BuildError::Input(problems));
+    }
     let statistics = stats::compute(&publication);
     Ok(Prepared {
         publication,

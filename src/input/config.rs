@@ -53,6 +53,15 @@ pub struct PublicationConfig {
     pub signatory: Signatory,
 }
 
+/// Where the signatory's name and titles are in `publication.toml`, for problems found after
+/// loading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatoryOrigins {
+    pub name: Location,
+    /// One for each title.
+    pub titles: Vec<Location>,
+}
+
 /// The file as written, with the position of every value for error messages.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -64,7 +73,15 @@ struct RawConfig {
     publish_date: Spanned<toml::value::Datetime>,
     template: Spanned<String>,
     average: AverageMethod,
-    signatory: Signatory,
+    signatory: RawSignatory,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSignatory {
+    name: Spanned<String>,
+    #[serde(default)]
+    titles: Vec<Spanned<String>>,
 }
 
 /// Reads and checks `path`. `templates_dir` is where the named template folder must exist.
@@ -72,7 +89,7 @@ pub fn load(
     path: &Path,
     templates_dir: &Path,
     problems: &mut Problems,
-) -> Option<PublicationConfig> {
+) -> Option<(PublicationConfig, SignatoryOrigins)> {
     let bytes = read_file(
         path,
         "the publication settings (year, dates, template, signatory)",
@@ -160,9 +177,9 @@ pub fn load(
 
     check_template(path, &text, &raw.template, templates_dir, problems);
 
-    if raw.signatory.name.trim().is_empty() {
+    if raw.signatory.name.get_ref().trim().is_empty() {
         problems.push(Problem::new(
-            Location::file(path),
+            at(path, &text, raw.signatory.name.span()),
             "`signatory.name`: found an empty name, expected who signs the letters",
         ));
     }
@@ -170,7 +187,16 @@ pub fn load(
     if problems.len() > before {
         return None;
     }
-    Some(PublicationConfig {
+    let origins = SignatoryOrigins {
+        name: at(path, &text, raw.signatory.name.span()),
+        titles: raw
+            .signatory
+            .titles
+            .iter()
+            .map(|title| at(path, &text, title.span()))
+            .collect(),
+    };
+    let config = PublicationConfig {
         year: year.to_string(),
         period_start: period_start?,
         period_end: period_end?,
@@ -178,8 +204,17 @@ pub fn load(
         publish_date: publish_date?,
         template: raw.template.into_inner(),
         average: raw.average,
-        signatory: raw.signatory,
-    })
+        signatory: Signatory {
+            name: raw.signatory.name.into_inner(),
+            titles: raw
+                .signatory
+                .titles
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
+        },
+    };
+    Some((config, origins))
 }
 
 /// The template must be a folder of `templates_dir` holding a `main.typ`.

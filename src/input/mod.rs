@@ -2,11 +2,14 @@
 //!
 //! [`load`] reads `publication.toml`, `authorities.csv`, `decisions.csv`, `compliance.csv` and
 //! `commentary/`, and returns either a [`Publication`] in which every value has been checked, or
-//! every [`Problem`] found. Nothing after this stage re-parses or re-checks input.
+//! every [`Problem`] found. Nothing after this stage re-parses input; the one check that needs
+//! the template, [`check_printable`], runs once it is loaded and reports against the input's
+//! files, lines and columns, which the publication keeps in its [`Origins`].
 
 mod authorities;
 mod commentary;
 mod config;
+mod printable;
 mod problems;
 mod records;
 mod suggest;
@@ -17,7 +20,8 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 pub use authorities::{AuthorityLookup, COLUMNS as AUTHORITY_COLUMNS, slug_of};
-pub use config::{AverageMethod, PublicationConfig, Signatory};
+pub use config::{AverageMethod, PublicationConfig, Signatory, SignatoryOrigins};
+pub use printable::check_printable;
 pub use problems::{Location, Problem, Problems};
 pub use records::{COMPLIANCE_COLUMNS, DECISION_COLUMNS, parse_date};
 
@@ -188,6 +192,21 @@ pub struct Publication {
     pub extract: Extract,
     /// Commentary by authority index.
     pub commentary: Vec<Option<Commentary>>,
+    pub origins: Origins,
+}
+
+/// Where the text the letters print came from, for problems found after loading.
+#[derive(Debug, Clone)]
+pub struct Origins {
+    /// `authorities.csv`; each authority knows its line.
+    pub authorities: PathBuf,
+    /// The field number of each column of [`AUTHORITY_COLUMNS`] in `authorities.csv`.
+    pub authority_fields: Vec<u64>,
+    /// Where each service area first appears in `decisions.csv`, indexed like
+    /// [`Extract::categories`].
+    pub categories: Vec<Location>,
+    /// The signatory's name and titles in `publication.toml`.
+    pub signatory: SignatoryOrigins,
 }
 
 impl Publication {
@@ -206,12 +225,11 @@ pub fn load(input_dir: &Path, templates_dir: &Path) -> Result<Publication, Probl
     );
     let register = authorities::load(&input_dir.join("authorities.csv"), &mut problems);
     let lookup = AuthorityLookup::of_register(&register);
-    let period = config.as_ref().map(|c| records::Period {
+    let period = config.as_ref().map(|(c, _)| records::Period {
         start: c.period_start,
         end: c.period_end,
     });
-    // Where the service areas first appear is for checks after loading; none needs it yet.
-    let (extract, _) = records::load(
+    let (extract, categories) = records::load(
         &input_dir.join("decisions.csv"),
         &input_dir.join("compliance.csv"),
         &register,
@@ -227,12 +245,18 @@ pub fn load(input_dir: &Path, templates_dir: &Path) -> Result<Publication, Probl
         &mut problems,
     );
     match config {
-        Some(config) if problems.is_empty() => Ok(Publication {
+        Some((config, signatory)) if problems.is_empty() => Ok(Publication {
             template_dir: templates_dir.join(&config.template),
             config,
-            authorities: register.authorities,
             extract,
             commentary,
+            origins: Origins {
+                authority_fields: register.fields,
+                authorities: register.path,
+                categories,
+                signatory,
+            },
+            authorities: register.authorities,
         }),
         _ => Err(problems),
     }
