@@ -175,7 +175,7 @@ pub(crate) fn build(
     if orphans > 0 {
         notes.push(format!(
             "{} in the manifest no longer match an authority in authorities.csv; `annual-review status` lists them",
-            crate::cli::count(orphans, "letter")
+            crate::numbers::count(orphans, "letter")
         ));
     }
     Ok(BuildReport {

@@ -25,6 +25,7 @@ mod input;
 mod letter;
 mod letter_data;
 mod manifest;
+mod numbers;
 mod output;
 mod plan;
 mod progress;

@@ -36,6 +36,13 @@ pub(crate) struct Prepared {
 pub(crate) fn prepare(input: &Path, templates: &Path) -> Result<Prepared, PrepareError> {
     let publication = input::load(input, templates).map_err(PrepareError::Input)?;
     let template = Template::load(&publication.template_dir)?;
+    // What the letters print must be in the template's fonts: found now, at its line in the
+    // input, rather than as a failed letter later.
+    let mut problems = Problems::default();
+    input::check_printable(&publication, &|c| template.can_show(c), &mut problems);
+    if !problems.is_empty() {
+        return Err(PrepareError::Input(problems));
+    }
     let statistics = stats::compute(&publication);
     Ok(Prepared {
         publication,

@@ -417,6 +417,8 @@ fn paused_at(work: &Workspace, args: &[&str], point: &str) -> std::process::Chil
         }
         line.clear();
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("{args:?} ended before it reached {point}");
 }
 

@@ -13,13 +13,13 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-pub(crate) use self::say::{count, thousands};
 use self::say::{error_chain, out, say};
 use crate::archive::{
     self, ArchiveError, ArchiveOptions, ArchiveOutcome, Finding, Recovered, Reissue,
 };
 use crate::build::{self, BuildError, BuildOptions, LetterError};
 use crate::letter_data::{self, LetterDataError};
+use crate::numbers::{count, thousands};
 use crate::output::OutputError;
 use crate::plan::{self, PrepareError};
 use crate::render::pool::Limits;

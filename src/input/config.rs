@@ -13,7 +13,7 @@ use super::suggest;
 /// How the average in similar authorities is computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum AverageMethod {
+pub(crate) enum AverageMethod {
     /// The mean of the unrounded rates of the authorities of the type with a non-zero denominator.
     MeanOfRates,
     /// The type's summed numerators divided by its summed denominators.
@@ -21,7 +21,7 @@ pub enum AverageMethod {
 }
 
 impl AverageMethod {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             AverageMethod::MeanOfRates => "mean-of-rates",
             AverageMethod::Pooled => "pooled",
@@ -32,25 +32,34 @@ impl AverageMethod {
 /// Who signs the letters.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct Signatory {
-    pub name: String,
+pub(crate) struct Signatory {
+    pub(crate) name: String,
     #[serde(default)]
-    pub titles: Vec<String>,
+    pub(crate) titles: Vec<String>,
 }
 
 /// The validated contents of `publication.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PublicationConfig {
+pub(crate) struct PublicationConfig {
     /// The year's label, e.g. `2020-21`: used in file names and headings.
-    pub year: String,
-    pub period_start: NaiveDate,
-    pub period_end: NaiveDate,
-    pub letter_date: NaiveDate,
-    pub publish_date: NaiveDate,
+    pub(crate) year: String,
+    pub(crate) period_start: NaiveDate,
+    pub(crate) period_end: NaiveDate,
+    pub(crate) letter_date: NaiveDate,
+    pub(crate) publish_date: NaiveDate,
     /// The template folder's name inside the templates folder.
-    pub template: String,
-    pub average: AverageMethod,
-    pub signatory: Signatory,
+    pub(crate) template: String,
+    pub(crate) average: AverageMethod,
+    pub(crate) signatory: Signatory,
+}
+
+/// Where the signatory's name and titles are in `publication.toml`, for problems found after
+/// loading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SignatoryOrigins {
+    pub(crate) name: Location,
+    /// One for each title.
+    pub(crate) titles: Vec<Location>,
 }
 
 /// The file as written, with the position of every value for error messages.
@@ -64,15 +73,23 @@ struct RawConfig {
     publish_date: Spanned<toml::value::Datetime>,
     template: Spanned<String>,
     average: AverageMethod,
-    signatory: Signatory,
+    signatory: RawSignatory,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSignatory {
+    name: Spanned<String>,
+    #[serde(default)]
+    titles: Vec<Spanned<String>>,
 }
 
 /// Reads and checks `path`. `templates_dir` is where the named template folder must exist.
-pub fn load(
+pub(crate) fn load(
     path: &Path,
     templates_dir: &Path,
     problems: &mut Problems,
-) -> Option<PublicationConfig> {
+) -> Option<(PublicationConfig, SignatoryOrigins)> {
     let bytes = read_file(
         path,
         "the publication settings (year, dates, template, signatory)",
@@ -111,15 +128,36 @@ pub fn load(
     let period_end = date("period_end", &raw.period_end, problems);
     let letter_date = date("letter_date", &raw.letter_date, problems);
     let publish_date = date("publish_date", &raw.publish_date, problems);
-    if let (Some(start), Some(end)) = (period_start, period_end)
-        && end < start
-    {
-        problems.push(Problem::new(
-            at(path, &text, raw.period_end.span()),
-            format!(
-                "`period_end`: found {end}, expected a day on or after `period_start` ({start})"
-            ),
-        ));
+    // Each date on or after the one before it, with the reason when it is not.
+    let order = [
+        ("period_start", &raw.period_start, period_start, ""),
+        ("period_end", &raw.period_end, period_end, ""),
+        (
+            "letter_date",
+            &raw.letter_date,
+            letter_date,
+            ": a letter reports on a year that has ended",
+        ),
+        (
+            "publish_date",
+            &raw.publish_date,
+            publish_date,
+            ": letters are not published before the date they bear",
+        ),
+    ];
+    for pair in order.windows(2) {
+        let (before, _, earlier, _) = pair[0];
+        let (field, value, later, reason) = pair[1];
+        if let (Some(earlier), Some(later)) = (earlier, later)
+            && later < earlier
+        {
+            problems.push(Problem::new(
+                at(path, &text, value.span()),
+                format!(
+                    "`{field}`: found {later}, expected a day on or after `{before}` ({earlier}){reason}"
+                ),
+            ));
+        }
     }
 
     let year = raw.year.get_ref().trim();
@@ -139,9 +177,9 @@ pub fn load(
 
     check_template(path, &text, &raw.template, templates_dir, problems);
 
-    if raw.signatory.name.trim().is_empty() {
+    if raw.signatory.name.get_ref().trim().is_empty() {
         problems.push(Problem::new(
-            Location::file(path),
+            at(path, &text, raw.signatory.name.span()),
             "`signatory.name`: found an empty name, expected who signs the letters",
         ));
     }
@@ -149,7 +187,16 @@ pub fn load(
     if problems.len() > before {
         return None;
     }
-    Some(PublicationConfig {
+    let origins = SignatoryOrigins {
+        name: at(path, &text, raw.signatory.name.span()),
+        titles: raw
+            .signatory
+            .titles
+            .iter()
+            .map(|title| at(path, &text, title.span()))
+            .collect(),
+    };
+    let config = PublicationConfig {
         year: year.to_string(),
         period_start: period_start?,
         period_end: period_end?,
@@ -157,8 +204,17 @@ pub fn load(
         publish_date: publish_date?,
         template: raw.template.into_inner(),
         average: raw.average,
-        signatory: raw.signatory,
-    })
+        signatory: Signatory {
+            name: raw.signatory.name.into_inner(),
+            titles: raw
+                .signatory
+                .titles
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
+        },
+    };
+    Some((config, origins))
 }
 
 /// The template must be a folder of `templates_dir` holding a `main.typ`.

@@ -2,11 +2,14 @@
 //!
 //! [`load`] reads `publication.toml`, `authorities.csv`, `decisions.csv`, `compliance.csv` and
 //! `commentary/`, and returns either a [`Publication`] in which every value has been checked, or
-//! every [`Problem`] found. Nothing after this stage re-parses or re-checks input.
+//! every [`Problem`] found. Nothing after this stage re-parses input; the one check that needs
+//! the template, [`check_printable`], runs once it is loaded and reports against the input's
+//! files, lines and columns, which the publication keeps in its [`Origins`].
 
 mod authorities;
 mod commentary;
 mod config;
+mod printable;
 mod problems;
 mod records;
 mod suggest;
@@ -16,10 +19,13 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-pub use authorities::{COLUMNS as AUTHORITY_COLUMNS, slug_of};
-pub use config::{AverageMethod, PublicationConfig, Signatory};
-pub use problems::{Location, Problem, Problems};
-pub use records::{AuthorityLookup, COMPLIANCE_COLUMNS, DECISION_COLUMNS, parse_date};
+pub(crate) use authorities::AuthorityLookup;
+pub use authorities::COLUMNS as AUTHORITY_COLUMNS;
+pub(crate) use config::{AverageMethod, PublicationConfig, Signatory, SignatoryOrigins};
+pub(crate) use printable::check_printable;
+pub(crate) use problems::{Location, Problems};
+pub(crate) use records::parse_date;
+pub use records::{COMPLIANCE_COLUMNS, DECISION_COLUMNS};
 
 /// The five groups of similar authorities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -68,19 +74,21 @@ impl AuthorityType {
 
 /// One authority of the register: who gets a letter.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Authority {
-    pub code: String,
-    pub name: String,
-    pub kind: AuthorityType,
-    pub recipient: String,
-    pub recipient_title: String,
-    /// The letter's file name without `.pdf`, unique in the register.
-    pub slug: String,
+pub(crate) struct Authority {
+    pub(crate) code: String,
+    pub(crate) name: String,
+    pub(crate) kind: AuthorityType,
+    pub(crate) recipient: String,
+    pub(crate) recipient_title: String,
+    /// The letter's file name without `.pdf`, unique in the register: see [`slug_of`].
+    pub(crate) slug: String,
+    /// Its line in `authorities.csv`.
+    pub(crate) line: u64,
 }
 
 /// The outcome of one decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DecisionOutcome {
+pub(crate) enum DecisionOutcome {
     Upheld,
     NotUpheld,
     AdviceGiven,
@@ -90,7 +98,7 @@ pub enum DecisionOutcome {
 }
 
 impl DecisionOutcome {
-    pub const ALL: [DecisionOutcome; 6] = [
+    pub(crate) const ALL: [DecisionOutcome; 6] = [
         DecisionOutcome::Upheld,
         DecisionOutcome::NotUpheld,
         DecisionOutcome::AdviceGiven,
@@ -100,7 +108,7 @@ impl DecisionOutcome {
     ];
 
     /// The values of `decision` in `decisions.csv`, in the order of [`DecisionOutcome::ALL`].
-    pub const LABELS: [&'static str; 6] = [
+    pub(crate) const LABELS: [&'static str; 6] = [
         "Upheld",
         "Not upheld",
         "Advice given",
@@ -109,125 +117,144 @@ impl DecisionOutcome {
         "Referred back for local resolution",
     ];
 
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         Self::LABELS[self as usize]
     }
 }
 
 /// One decision of the year's extract.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decision {
+pub(crate) struct Decision {
     /// Index into [`Publication::authorities`].
-    pub authority: usize,
-    pub decided: NaiveDate,
+    pub(crate) authority: usize,
+    pub(crate) decided: NaiveDate,
     /// Index into [`Extract::categories`].
-    pub category: usize,
-    pub outcome: DecisionOutcome,
-    pub remedied_by_authority: bool,
-    pub public_report: bool,
+    pub(crate) category: usize,
+    pub(crate) outcome: DecisionOutcome,
+    pub(crate) remedied_by_authority: bool,
+    pub(crate) public_report: bool,
 }
 
 /// The outcome of a compliance check on an authority's recommendations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ComplianceOutcome {
+pub(crate) enum ComplianceOutcome {
     Complied,
     CompliedLate,
     NotComplied,
 }
 
 impl ComplianceOutcome {
-    pub const ALL: [ComplianceOutcome; 3] = [
+    pub(crate) const ALL: [ComplianceOutcome; 3] = [
         ComplianceOutcome::Complied,
         ComplianceOutcome::CompliedLate,
         ComplianceOutcome::NotComplied,
     ];
 
     /// The values of `outcome` in `compliance.csv`, in the order of [`ComplianceOutcome::ALL`].
-    pub const LABELS: [&'static str; 3] = ["complied", "complied late", "not complied"];
-
-    pub fn label(self) -> &'static str {
-        Self::LABELS[self as usize]
-    }
+    pub(crate) const LABELS: [&'static str; 3] = ["complied", "complied late", "not complied"];
 }
 
 /// One compliance outcome recorded in the year.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ComplianceRecord {
+pub(crate) struct ComplianceRecord {
     /// Index into [`Publication::authorities`].
-    pub authority: usize,
-    pub recorded: NaiveDate,
-    pub outcome: ComplianceOutcome,
+    pub(crate) authority: usize,
+    pub(crate) recorded: NaiveDate,
+    pub(crate) outcome: ComplianceOutcome,
 }
 
 /// The year's decisions and compliance outcomes.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Extract {
-    pub decisions: Vec<Decision>,
-    pub compliance: Vec<ComplianceRecord>,
+pub(crate) struct Extract {
+    pub(crate) decisions: Vec<Decision>,
+    pub(crate) compliance: Vec<ComplianceRecord>,
     /// The service areas in order of first appearance.
-    pub categories: Vec<String>,
+    pub(crate) categories: Vec<String>,
 }
 
 /// A council-specific section of Typst markup, written by staff.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Commentary {
+pub(crate) struct Commentary {
     /// Where it came from, for error messages.
-    pub path: PathBuf,
-    pub text: String,
+    pub(crate) path: PathBuf,
+    pub(crate) text: String,
 }
 
 /// A whole, validated input folder.
 #[derive(Debug, Clone)]
-pub struct Publication {
-    pub config: PublicationConfig,
+pub(crate) struct Publication {
+    pub(crate) config: PublicationConfig,
     /// The template's folder: `<templates>/<config.template>`.
-    pub template_dir: PathBuf,
-    pub authorities: Vec<Authority>,
-    pub extract: Extract,
+    pub(crate) template_dir: PathBuf,
+    pub(crate) authorities: Vec<Authority>,
+    pub(crate) extract: Extract,
     /// Commentary by authority index.
-    pub commentary: Vec<Option<Commentary>>,
+    pub(crate) commentary: Vec<Option<Commentary>>,
+    pub(crate) origins: Origins,
+}
+
+/// Where the text the letters print came from, for problems found after loading.
+#[derive(Debug, Clone)]
+pub(crate) struct Origins {
+    /// `authorities.csv`; each authority knows its line.
+    pub(crate) authorities: PathBuf,
+    /// The field number of each column of [`AUTHORITY_COLUMNS`] in `authorities.csv`.
+    pub(crate) authority_fields: Vec<u64>,
+    /// Where each service area first appears in `decisions.csv`, indexed like
+    /// [`Extract::categories`].
+    pub(crate) categories: Vec<Location>,
+    /// The signatory's name and titles in `publication.toml`.
+    pub(crate) signatory: SignatoryOrigins,
 }
 
 impl Publication {
-    pub fn lookup(&self) -> AuthorityLookup<'_> {
+    pub(crate) fn lookup(&self) -> AuthorityLookup<'_> {
         AuthorityLookup::new(&self.authorities)
     }
 }
 
 /// Reads and validates the input folder. `templates_dir` holds the template folders.
-pub fn load(input_dir: &Path, templates_dir: &Path) -> Result<Publication, Problems> {
+pub(crate) fn load(input_dir: &Path, templates_dir: &Path) -> Result<Publication, Problems> {
     let mut problems = Problems::default();
     let config = config::load(
         &input_dir.join("publication.toml"),
         templates_dir,
         &mut problems,
     );
-    let authorities = authorities::load(&input_dir.join("authorities.csv"), &mut problems);
-    let lookup = AuthorityLookup::new(&authorities);
-    let period = config.as_ref().map(|c| records::Period {
+    let register = authorities::load(&input_dir.join("authorities.csv"), &mut problems);
+    let lookup = AuthorityLookup::of_register(&register);
+    let period = config.as_ref().map(|(c, _)| records::Period {
         start: c.period_start,
         end: c.period_end,
     });
-    let extract = records::load(
+    let (extract, categories) = records::load(
         &input_dir.join("decisions.csv"),
         &input_dir.join("compliance.csv"),
+        &register,
         &lookup,
         period,
         &mut problems,
     );
     let commentary = commentary::load(
         &input_dir.join("commentary"),
+        input_dir,
         &lookup,
-        authorities.len(),
+        register.authorities.len(),
         &mut problems,
     );
     match config {
-        Some(config) if problems.is_empty() => Ok(Publication {
+        Some((config, signatory)) if problems.is_empty() => Ok(Publication {
             template_dir: templates_dir.join(&config.template),
             config,
-            authorities,
             extract,
             commentary,
+            origins: Origins {
+                authority_fields: register.fields,
+                authorities: register.path,
+                categories,
+                signatory,
+            },
+            authorities: register.authorities,
         }),
         _ => Err(problems),
     }

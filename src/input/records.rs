@@ -7,9 +7,10 @@ use chrono::NaiveDate;
 // hash-flooding vector, so the fast non-randomized hash is safe.
 use rustc_hash::FxHashMap as HashMap;
 
-use super::problems::Problems;
+use super::authorities::{AuthorityLookup, Register, Resolution};
+use super::problems::{Location, Problems};
 use super::table::{Row, Table};
-use super::{Authority, ComplianceOutcome, ComplianceRecord, Decision, DecisionOutcome, Extract};
+use super::{ComplianceOutcome, ComplianceRecord, Decision, DecisionOutcome, Extract};
 
 /// The columns `decisions.csv` must have.
 pub const DECISION_COLUMNS: &[&str] = &[
@@ -33,65 +34,49 @@ const REMEDIED: usize = 5;
 const PUBLIC_REPORT: usize = 6;
 const OUTCOME: usize = 3;
 
-/// Finds authorities by code or exact name.
-pub struct AuthorityLookup<'a> {
-    authorities: &'a [Authority],
-    by_key: HashMap<&'a str, usize>,
-}
-
-impl<'a> AuthorityLookup<'a> {
-    pub fn new(authorities: &'a [Authority]) -> Self {
-        let mut by_key =
-            HashMap::with_capacity_and_hasher(authorities.len() * 2, Default::default());
-        for (index, authority) in authorities.iter().enumerate() {
-            by_key.insert(authority.name.as_str(), index);
-            by_key.insert(authority.code.as_str(), index);
-        }
-        AuthorityLookup {
-            authorities,
-            by_key,
-        }
-    }
-
-    pub fn find(&self, code_or_name: &str) -> Option<usize> {
-        self.by_key.get(code_or_name).copied()
-    }
-
-    pub fn code(&self, index: usize) -> &str {
-        &self.authorities[index].code
-    }
-
-    /// "did you mean `…`?" for a code or name that is not in the register.
-    pub fn suggestion(&self, found: &str) -> Option<String> {
-        let names = self.authorities.iter().map(|a| a.name.as_str());
-        let codes = self.authorities.iter().map(|a| a.code.as_str());
-        super::suggest::closest(found, names.chain(codes)).map(|s| format!("did you mean `{s}`?"))
-    }
-}
-
 /// The reporting period, for date checks.
 #[derive(Clone, Copy)]
-pub struct Period {
-    pub start: NaiveDate,
-    pub end: NaiveDate,
+pub(crate) struct Period {
+    pub(crate) start: NaiveDate,
+    pub(crate) end: NaiveDate,
 }
 
 /// Reads `decisions.csv` and `compliance.csv` into one extract, recording every bad field.
-pub fn load(
+/// References to authorities that the register made unusable are not reported again: their
+/// count is added to the register's problem. Returns the extract and where each of its service
+/// areas first appears.
+pub(crate) fn load(
     decisions_path: &Path,
     compliance_path: &Path,
+    register: &Register,
     lookup: &AuthorityLookup,
     period: Option<Period>,
     problems: &mut Problems,
-) -> Extract {
+) -> (Extract, Vec<Location>) {
     let mut extract = Extract::default();
+    let mut category_origins = Vec::new();
+    // For each file, how many of its rows refer to each cause of unusable keys in the register.
+    let mut referrals = Vec::new();
     if let Some(table) = Table::open(decisions_path, DECISION_COLUMNS, problems) {
-        load_decisions(&table, lookup, period, &mut extract, problems);
+        let mut counts = register.no_referrals();
+        load_decisions(
+            &table,
+            lookup,
+            period,
+            &mut extract,
+            &mut category_origins,
+            &mut counts,
+            problems,
+        );
+        referrals.push((decisions_path, counts));
     }
     if let Some(table) = Table::open(compliance_path, COMPLIANCE_COLUMNS, problems) {
-        load_compliance(&table, lookup, period, &mut extract, problems);
+        let mut counts = register.no_referrals();
+        load_compliance(&table, lookup, period, &mut extract, &mut counts, problems);
+        referrals.push((compliance_path, counts));
     }
-    extract
+    register.report_referrals(&referrals, problems);
+    (extract, category_origins)
 }
 
 fn load_decisions(
@@ -99,13 +84,15 @@ fn load_decisions(
     lookup: &AuthorityLookup,
     period: Option<Period>,
     extract: &mut Extract,
+    category_origins: &mut Vec<Location>,
+    referrals: &mut [u64],
     problems: &mut Problems,
 ) {
     let mut case_refs = CaseRefs::default();
     let mut categories: HashMap<String, usize> = HashMap::default();
     table.for_each_row(problems, |row, problems| {
         let case_ref = case_refs.check(row, problems);
-        let authority = authority(row, lookup, problems);
+        let authority = authority(row, lookup, referrals, problems);
         let decided = date(row, period, problems);
         let category = match row.text(CATEGORY) {
             Ok("") => {
@@ -119,6 +106,7 @@ fn load_decisions(
                 Some(&index) => index,
                 None => {
                     extract.categories.push(text.to_string());
+                    category_origins.push(row.location(CATEGORY));
                     categories.insert(text.to_string(), extract.categories.len() - 1);
                     extract.categories.len() - 1
                 }
@@ -129,10 +117,8 @@ fn load_decisions(
             }
         };
         let outcome = row
-            .choice(DECISION, &DecisionOutcome::LABELS)
-            .map(|index| DecisionOutcome::ALL[index])
-            .map_err(|problem| problems.push(problem))
-            .ok();
+            .choice(DECISION, &DecisionOutcome::LABELS, problems)
+            .map(|index| DecisionOutcome::ALL[index]);
         let remedied = yes_no(row, REMEDIED, problems);
         let public_report = yes_no(row, PUBLIC_REPORT, problems);
         if remedied == Some(true)
@@ -182,18 +168,17 @@ fn load_compliance(
     lookup: &AuthorityLookup,
     period: Option<Period>,
     extract: &mut Extract,
+    referrals: &mut [u64],
     problems: &mut Problems,
 ) {
     let mut case_refs = CaseRefs::default();
     table.for_each_row(problems, |row, problems| {
         let case_ref = case_refs.check(row, problems);
-        let authority = authority(row, lookup, problems);
+        let authority = authority(row, lookup, referrals, problems);
         let recorded = date(row, period, problems);
         let outcome = row
-            .choice(OUTCOME, &ComplianceOutcome::LABELS)
-            .map(|index| ComplianceOutcome::ALL[index])
-            .map_err(|problem| problems.push(problem))
-            .ok();
+            .choice(OUTCOME, &ComplianceOutcome::LABELS, problems)
+            .map(|index| ComplianceOutcome::ALL[index]);
         if let (Some(()), Some(authority), Some(recorded), Some(outcome)) =
             (case_ref, authority, recorded, outcome)
         {
@@ -268,19 +253,30 @@ fn numeric_case_ref(text: &str) -> Option<u32> {
     Some(number)
 }
 
-fn authority(row: &Row, lookup: &AuthorityLookup, problems: &mut Problems) -> Option<usize> {
+fn authority(
+    row: &Row,
+    lookup: &AuthorityLookup,
+    referrals: &mut [u64],
+    problems: &mut Problems,
+) -> Option<usize> {
     let text = row.text(AUTHORITY).map_err(|p| problems.push(p)).ok()?;
-    let found = lookup.find(text);
-    if found.is_none() {
-        problems.push(
-            row.problem(
-                AUTHORITY,
-                format!("found `{text}`, expected the code or exact name of an authority in authorities.csv"),
-            )
-            .with_hint(lookup.suggestion(text)),
-        );
+    match lookup.resolve(text) {
+        Resolution::Found(index) => Some(index),
+        Resolution::Unusable(cause) => {
+            referrals[cause] += 1;
+            None
+        }
+        Resolution::Unknown => {
+            problems.push_hinted(
+                row.problem(
+                    AUTHORITY,
+                    format!("found `{text}`, expected the code or exact name of an authority in authorities.csv"),
+                ),
+                || lookup.suggestion(text),
+            );
+            None
+        }
     }
-    found
 }
 
 fn date(row: &Row, period: Option<Period>, problems: &mut Problems) -> Option<NaiveDate> {
@@ -308,7 +304,7 @@ fn date(row: &Row, period: Option<Period>, problems: &mut Problems) -> Option<Na
 }
 
 /// Parses `YYYY-MM-DD` strictly: four, two and two digits, and a real calendar day.
-pub fn parse_date(text: &str) -> Result<NaiveDate, &'static str> {
+pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, &'static str> {
     let bytes = text.as_bytes();
     let shaped = bytes.len() == 10
         && bytes[4] == b'-'

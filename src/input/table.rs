@@ -1,8 +1,10 @@
 //! Reading one CSV input file: header mapping, UTF-8 checks and the location of every field.
 //!
 //! The contract lets column order vary and ignores unknown columns, accepts a UTF-8 byte order
-//! mark, CRLF line ends and quoted fields. Fields are read as bytes and checked for UTF-8 one by
-//! one, so a bad byte is reported at its line and column instead of failing the whole file.
+//! mark, any line ends (LF, CRLF as Excel on Windows writes, or a lone CR) and quoted fields,
+//! also over several lines. Fields are read as bytes and checked for UTF-8 one by one, so a bad
+//! byte is reported at its line and column instead of failing the whole file. Files that are
+//! not CSV text at all (a workbook, UTF-16, another separator) are named for what they are.
 
 use std::path::{Path, PathBuf};
 
@@ -10,10 +12,12 @@ use csv::ByteRecord;
 
 use super::problems::{Location, Problem, Problems, read_file};
 
-const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+/// What to tell someone whose spreadsheet program wrote something other than UTF-8 CSV.
+const SAVE_AS_CSV: &str =
+    "in Excel, use File → Save As → \"CSV UTF-8 (Comma delimited)\" and replace this file";
 
 /// A CSV file read into memory, with its required columns located in the header.
-pub struct Table {
+pub(crate) struct Table {
     path: PathBuf,
     data: Vec<u8>,
     /// For each required column (in the order the caller listed them), its 0-based field index.
@@ -24,17 +28,24 @@ pub struct Table {
 
 impl Table {
     /// Reads `path` and finds every column of `required` in its header row. Returns `None` (after
-    /// recording why) when the file is missing, unreadable or lacks a required column.
-    pub fn open(
+    /// recording why) when the file is missing, unreadable, not CSV text, or its header lacks a
+    /// required column or has one twice.
+    pub(crate) fn open(
         path: &Path,
         required: &'static [&'static str],
         problems: &mut Problems,
     ) -> Option<Table> {
         let data = read_file(path, "a CSV file with a header row", problems)?;
-        let data = match data.strip_prefix(UTF8_BOM) {
-            Some(rest) => rest.to_vec(),
-            None => data,
-        };
+        if let Some(found) = not_csv_text(&data) {
+            problems.push(
+                Problem::new(
+                    Location::file(path),
+                    format!("found {found}, expected UTF-8 CSV text"),
+                )
+                .with_hint(Some(SAVE_AS_CSV.to_string())),
+            );
+            return None;
+        }
         let mut reader = reader(&data);
         let mut header = ByteRecord::new();
         match reader.read_byte_record(&mut header) {
@@ -57,33 +68,60 @@ impl Table {
                 return None;
             }
         }
+        let line = Lines::new(&data).line_of(record_start(&data, &header));
         let header_names: Vec<String> = header
             .iter()
             .map(|name| String::from_utf8_lossy(name).trim().to_ascii_lowercase())
             .collect();
         let mut columns = Vec::with_capacity(required.len());
         let mut missing = Vec::new();
+        let mut twice = false;
         for name in required {
-            match header_names.iter().position(|found| found == name) {
-                Some(index) => columns.push(index),
-                None => missing.push(format!("`{name}`")),
+            let fields: Vec<usize> = (0..header_names.len())
+                .filter(|&field| header_names[field] == *name)
+                .collect();
+            match fields[..] {
+                [] => missing.push(format!("`{name}`")),
+                [field] => columns.push(field),
+                [.., last] => {
+                    twice = true;
+                    let numbers: Vec<String> = fields.iter().map(|f| (f + 1).to_string()).collect();
+                    let (init, tail) = numbers.split_at(numbers.len() - 1);
+                    let times = match fields.len() {
+                        2 => "twice".to_string(),
+                        n => format!("{n} times"),
+                    };
+                    problems.push(Problem::new(
+                        Location::at(path, line, last as u64 + 1),
+                        format!(
+                            "found column `{name}` {times}, as fields {} and {}, expected each column once",
+                            init.join(", "),
+                            tail[0]
+                        ),
+                    ));
+                }
             }
         }
         if !missing.is_empty() {
             let found: Vec<String> = header_names.iter().map(|n| format!("`{n}`")).collect();
-            problems.push(Problem::new(
-                Location::line(path, 1),
-                format!(
-                    "missing column{} {}; the header has {}",
-                    if missing.len() == 1 { "" } else { "s" },
-                    missing.join(", "),
-                    if found.is_empty() {
-                        "no columns".to_string()
-                    } else {
-                        found.join(", ")
-                    },
-                ),
-            ));
+            problems.push(
+                Problem::new(
+                    Location::line(path, line),
+                    format!(
+                        "missing column{} {}; the header has {}",
+                        if missing.len() == 1 { "" } else { "s" },
+                        missing.join(", "),
+                        if found.is_empty() {
+                            "no columns".to_string()
+                        } else {
+                            found.join(", ")
+                        },
+                    ),
+                )
+                .with_hint(other_separator(&header)),
+            );
+        }
+        if twice || !missing.is_empty() {
             return None;
         }
         Some(Table {
@@ -95,9 +133,10 @@ impl Table {
         })
     }
 
-    /// Calls `visit` with every data row. Rows whose field count differs from the header are
-    /// reported and skipped.
-    pub fn for_each_row(
+    /// Calls `visit` with every data row. Rows of empty fields (what a spreadsheet leaves after
+    /// its last row) are skipped; rows whose field count differs from the header, and a quote
+    /// that is never closed, are reported.
+    pub(crate) fn for_each_row(
         &self,
         problems: &mut Problems,
         mut visit: impl FnMut(&Row, &mut Problems),
@@ -108,12 +147,15 @@ impl Table {
         if !matches!(reader.read_byte_record(&mut record), Ok(true)) {
             return;
         }
+        let mut lines = Lines::new(&self.data);
         loop {
             match reader.read_byte_record(&mut record) {
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(error) => {
-                    let line = error.position().map_or(0, |p| p.line());
+                    let line = error
+                        .position()
+                        .map_or(0, |p| lines.line_of(p.byte() as usize));
                     problems.push(Problem::new(
                         Location::line(&self.path, line),
                         format!("not valid CSV: {error}"),
@@ -121,13 +163,29 @@ impl Table {
                     break;
                 }
             }
-            let line = record.position().map_or(0, |p| p.line());
+            let start = record_start(&self.data, &record);
+            let line = lines.line_of(start);
+            // The csv crate reads an unclosed quote to the end of the file as one field; only the
+            // record that reaches the end can hold one, so only it is scanned again.
+            if reader.position().byte() as usize == self.data.len()
+                && let Some((quote, field)) = unclosed_quote(&self.data[start..])
+            {
+                problems.push(Problem::new(
+                    Location::at(&self.path, lines.line_of(start + quote), field as u64 + 1),
+                    "found a quote `\"` that is never closed, expected a closing `\"` before the end of the file",
+                ));
+                break;
+            }
+            if record.iter().all(|field| field.trim_ascii().is_empty()) {
+                continue;
+            }
             if record.len() != self.width {
                 problems.push(Problem::new(
                     Location::line(&self.path, line),
                     format!(
-                        "found {} fields, expected {} as in the header row",
+                        "found {} field{}, expected {} as in the header row",
                         record.len(),
+                        if record.len() == 1 { "" } else { "s" },
                         self.width
                     ),
                 ));
@@ -143,8 +201,16 @@ impl Table {
             );
         }
     }
+
+    /// The 1-based field number of required column `column` (an index into the list given to
+    /// [`Table::open`]).
+    pub(crate) fn field_number(&self, column: usize) -> u64 {
+        self.columns[column] as u64 + 1
+    }
 }
 
+/// The csv crate's reader over the whole file. It skips a UTF-8 byte order mark and empty
+/// lines, and takes LF, CRLF and a lone CR as line ends.
 fn reader(data: &[u8]) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new()
         .has_headers(false)
@@ -152,29 +218,135 @@ fn reader(data: &[u8]) -> csv::Reader<&[u8]> {
         .from_reader(data)
 }
 
+/// What a file that is not CSV text is, judged by its first bytes: what a spreadsheet program
+/// writes when asked for the wrong format.
+fn not_csv_text(data: &[u8]) -> Option<&'static str> {
+    if data.starts_with(b"PK\x03\x04") {
+        Some("an Excel workbook (a zip archive such as .xlsx)")
+    } else if data.starts_with(b"\xD0\xCF\x11\xE0") {
+        Some("an Excel 97-2003 workbook (.xls)")
+    } else if data.starts_with(b"\xFF\xFE") || data.starts_with(b"\xFE\xFF") {
+        Some("UTF-16 text")
+    } else if memchr::memchr(0, &data[..data.len().min(1024)]).is_some() {
+        // Text never holds NUL; UTF-16 without a byte order mark has one in every ASCII letter.
+        Some("binary data (NUL bytes, as in UTF-16 text)")
+    } else {
+        None
+    }
+}
+
+/// The hint for a header that is one field holding tabs or semicolons: a file saved with
+/// another separator.
+fn other_separator(header: &ByteRecord) -> Option<String> {
+    if header.len() != 1 {
+        return None;
+    }
+    let separator = if header[0].contains(&b'\t') {
+        "tabs"
+    } else if header[0].contains(&b';') {
+        "semicolons"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "the fields are separated by {separator}, expected commas: {SAVE_AS_CSV}"
+    ))
+}
+
+/// The byte offset of the first byte of `record`. The csv crate's position of a record is where
+/// it started reading it, which may be the line end of the row before, or empty lines.
+fn record_start(data: &[u8], record: &ByteRecord) -> usize {
+    let from = record.position().map_or(0, |p| p.byte() as usize);
+    from + data[from..]
+        .iter()
+        .take_while(|&&b| b == b'\r' || b == b'\n')
+        .count()
+}
+
+/// The line of a byte offset, counted forward from the last offset asked about, so that a whole
+/// file costs one pass. A line ends at LF, CRLF or a lone CR. (The csv crate's own line count
+/// names the line before the real one in a CRLF file, and line 1 for all of a CR file.)
+struct Lines<'a> {
+    data: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(data: &'a [u8]) -> Self {
+        Lines {
+            data,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line of byte `offset`, which is never before the last one asked about.
+    fn line_of(&mut self, offset: usize) -> u64 {
+        debug_assert!(offset >= self.offset, "lines are counted forward only");
+        for end in memchr::memchr2_iter(b'\n', b'\r', &self.data[self.offset..offset]) {
+            let at = self.offset + end;
+            // The CR of a CRLF is not a line end of its own: its LF is.
+            if self.data[at] == b'\n' || self.data.get(at + 1) != Some(&b'\n') {
+                self.line += 1;
+            }
+        }
+        self.offset = offset;
+        self.line
+    }
+}
+
+/// In the raw text of the record that reaches the end of the file, the offset of a quote that
+/// opens a field and is never closed, and that field's 0-based index. Follows the csv crate's
+/// rules: a quote opens a field only as its first byte, and `""` inside is an escaped quote.
+fn unclosed_quote(record: &[u8]) -> Option<(usize, usize)> {
+    enum State {
+        FieldStart,
+        Unquoted,
+        Quoted { opened: usize },
+        QuoteInQuoted { opened: usize },
+    }
+    let mut state = State::FieldStart;
+    let mut field = 0;
+    for (at, &byte) in record.iter().enumerate() {
+        state = match (state, byte) {
+            (State::FieldStart, b'"') => State::Quoted { opened: at },
+            (State::Quoted { opened }, b'"') => State::QuoteInQuoted { opened },
+            (State::QuoteInQuoted { opened }, b'"') => State::Quoted { opened },
+            (quoted @ State::Quoted { .. }, _) => quoted,
+            (_, b',') => {
+                field += 1;
+                State::FieldStart
+            }
+            (_, b'\r' | b'\n') => return None,
+            _ => State::Unquoted,
+        };
+    }
+    match state {
+        State::Quoted { opened } => Some((opened, field)),
+        _ => None,
+    }
+}
+
 /// One data row of a [`Table`].
-pub struct Row<'a> {
+pub(crate) struct Row<'a> {
     table: &'a Table,
     record: &'a ByteRecord,
     line: u64,
 }
 
 impl Row<'_> {
-    pub fn line(&self) -> u64 {
+    pub(crate) fn line(&self) -> u64 {
         self.line
     }
 
     /// The location of required column `column` (an index into the list given to [`Table::open`]).
-    pub fn location(&self, column: usize) -> Location {
-        Location::at(
-            &self.table.path,
-            self.line,
-            self.table.columns[column] as u64 + 1,
-        )
+    pub(crate) fn location(&self, column: usize) -> Location {
+        Location::at(&self.table.path, self.line, self.table.field_number(column))
     }
 
     /// The problem "column `name`: found `value`, expected …" at this field.
-    pub fn problem(&self, column: usize, message: impl AsRef<str>) -> Problem {
+    pub(crate) fn problem(&self, column: usize, message: impl AsRef<str>) -> Problem {
         Problem::new(
             self.location(column),
             format!(
@@ -186,28 +358,36 @@ impl Row<'_> {
     }
 
     /// The index in `labels` of this field's value, compared without regard to case (surrounding
-    /// spaces are already gone), or the problem that it is none of them.
-    pub fn choice(&self, column: usize, labels: &[&str]) -> Result<usize, Problem> {
-        let text = self.text(column)?;
-        labels
+    /// spaces are already gone), or `None` after recording that it is none of them.
+    pub(crate) fn choice(
+        &self,
+        column: usize,
+        labels: &[&str],
+        problems: &mut Problems,
+    ) -> Option<usize> {
+        let text = self.text(column).map_err(|p| problems.push(p)).ok()?;
+        let found = labels
             .iter()
-            .position(|label| label.eq_ignore_ascii_case(text))
-            .ok_or_else(|| {
-                let expected: Vec<String> = labels.iter().map(|l| format!("`{l}`")).collect();
+            .position(|label| label.eq_ignore_ascii_case(text));
+        if found.is_none() {
+            let expected: Vec<String> = labels.iter().map(|l| format!("`{l}`")).collect();
+            problems.push_hinted(
                 self.problem(
                     column,
                     format!("found `{text}`, expected one of {}", expected.join(", ")),
-                )
-                .with_hint(
+                ),
+                || {
                     super::suggest::closest(text, labels.iter().copied())
-                        .map(|label| format!("did you mean `{label}`?")),
-                )
-            })
+                        .map(|label| format!("did you mean `{label}`?"))
+                },
+            );
+        }
+        found
     }
 
     /// The text of required column `column`, with surrounding spaces removed, or the problem that
     /// it is not UTF-8.
-    pub fn text(&self, column: usize) -> Result<&str, Problem> {
+    pub(crate) fn text(&self, column: usize) -> Result<&str, Problem> {
         let bytes = &self.record[self.table.columns[column]];
         std::str::from_utf8(bytes).map(str::trim).map_err(|error| {
             let bad = bytes[error.valid_up_to()];
@@ -219,5 +399,43 @@ impl Row<'_> {
                 ),
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_end_at_lf_crlf_and_a_lone_cr() {
+        let data = b"a\nb\r\nc\rd\r\n\r\ne";
+        let mut lines = Lines::new(data);
+        let line_of = |needle: u8, lines: &mut Lines| {
+            lines.line_of(data.iter().position(|&b| b == needle).unwrap())
+        };
+        assert_eq!(line_of(b'a', &mut lines), 1);
+        assert_eq!(line_of(b'b', &mut lines), 2);
+        assert_eq!(line_of(b'c', &mut lines), 3);
+        assert_eq!(line_of(b'd', &mut lines), 4);
+        assert_eq!(line_of(b'e', &mut lines), 6);
+    }
+
+    #[test]
+    fn a_crlf_split_between_two_counts_is_one_line_end() {
+        let data = b"a\r\nb";
+        let mut lines = Lines::new(data);
+        assert_eq!(lines.line_of(2), 1, "the CR before the LF ends nothing");
+        assert_eq!(lines.line_of(3), 2);
+    }
+
+    #[test]
+    fn unclosed_quotes_are_found_as_the_csv_crate_reads_them() {
+        assert_eq!(unclosed_quote(b"a,\"b,c\n"), Some((2, 1)));
+        assert_eq!(unclosed_quote(b"a,\"b\"\"\n"), Some((2, 1)));
+        assert_eq!(unclosed_quote(b"a,\"b\"\"\",c\n"), None);
+        assert_eq!(unclosed_quote(b"a,\"b\nc\",d\n"), None);
+        // A quote inside an unquoted field is a character, not the start of a quoted field.
+        assert_eq!(unclosed_quote(b"a,b\"c,d"), None);
+        assert_eq!(unclosed_quote(b"\"a\"b,\"c"), Some((5, 1)));
     }
 }

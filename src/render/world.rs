@@ -180,6 +180,15 @@ impl Template {
     pub(crate) fn digest(&self) -> &str {
         &self.digest
     }
+
+    /// Whether any font of the template's font book (its own fonts and Typst's embedded
+    /// fallbacks) has a glyph for `c`: if none has, Typst cannot show it.
+    pub fn can_show(&self, c: char) -> bool {
+        let book = self.fonts.book();
+        (0..)
+            .map_while(|index| book.info(index))
+            .any(|info| info.coverage.contains(u32::from(c)))
+    }
 }
 
 /// The world of one letter: the shared template plus this letter's data and commentary.

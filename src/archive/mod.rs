@@ -1,0 +1,468 @@
+//! `annual-review archive`: a year's publication frozen as a BagIt 1.0 bag (RFC 8493), and
+//! reissues added beside it; `verify` ([`verify`]) checks that it is still what was frozen.
+//!
+//! `<archive>/<year>/` holds `data/` (the letters, `statistics.csv`, `statistics.json` and the
+//! build's `manifest.json`), `manifest-sha256.txt` for the payload, `bag-info.txt`,
+//! `history.json` (the original publication and every reissue, with date and reason) and
+//! `tagmanifest-sha256.txt` for the tag files. Archived files are never overwritten or deleted:
+//! a reissue adds the files rebuilt since under `data/reissues/<NN>-<date>/`.
+//!
+//! What is archived is checked first: only a publication whose every letter is built and current
+//! with the input, and only the files a publication has (`letters/<slug>.pdf`, the statistics
+//! files, the manifest) — never a path the manifest names outside the year's folder. Every change
+//! to a bag is all or nothing ([`staging`]), under the archive's lock.
+
+mod bag;
+mod staging;
+mod verify;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+
+use self::bag::{Bag, BagError, Event, History};
+pub(crate) use self::staging::Recovered;
+use self::staging::Staging;
+pub(crate) use self::verify::{Finding, verify};
+use crate::files::{self, Batch, CopyError, Lock, LockError, WriteError};
+use crate::manifest::{self, MANIFEST_FILE, Manifest};
+use crate::output::{OutputError, YearFolder, statistics};
+use crate::plan::{self, PrepareError};
+use crate::status::{self, Change, StatusError, StatusReport};
+
+/// The archive folder's lock file, beside the bags.
+const LOCK_FILE: &str = ".lock";
+
+/// What to archive.
+#[derive(Debug, Clone)]
+pub(crate) struct ArchiveOptions {
+    pub(crate) input: PathBuf,
+    pub(crate) templates: PathBuf,
+    pub(crate) output: PathBuf,
+    pub(crate) archive: PathBuf,
+    /// The year's label; the input's year when not given.
+    pub(crate) year: Option<String>,
+    /// Add the files rebuilt since the last archive, instead of freezing a new publication.
+    pub(crate) reissue: Option<Reissue>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Reissue {
+    pub(crate) reason: String,
+    pub(crate) date: NaiveDate,
+}
+
+/// What `archive` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ArchiveOutcome {
+    Created {
+        bag: PathBuf,
+        files: usize,
+    },
+    AlreadyArchived {
+        bag: PathBuf,
+    },
+    Reissued {
+        bag: PathBuf,
+        directory: String,
+        files: Vec<String>,
+    },
+    NothingToReissue {
+        bag: PathBuf,
+    },
+}
+
+/// What `archive` did, and what it found to finish or undo first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Archived {
+    pub(crate) outcome: ArchiveOutcome,
+    pub(crate) recovered: Vec<Recovered>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ArchiveError {
+    #[error(transparent)]
+    Prepare(#[from] PrepareError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error(transparent)]
+    Status(#[from] StatusError),
+    #[error(transparent)]
+    Manifest(#[from] manifest::ReadError),
+    #[error("--year {given}: the input in `{}` is the publication of {input_year}; archive the year the input describes", .input.display())]
+    OtherYear {
+        given: String,
+        input: PathBuf,
+        input_year: String,
+    },
+    #[error("the publication of {year} in `{}` is not complete, so it cannot be archived; nothing was written\n{missing}\n  hint: run `annual-review build` (and `annual-review status` to see why), then archive", .year_dir.display())]
+    Incomplete {
+        year: String,
+        year_dir: PathBuf,
+        /// What is missing, a line each.
+        missing: String,
+    },
+    #[error("`{}` does not match its manifest ({reason}); run `annual-review build` before archiving", .file.display())]
+    Inconsistent { file: PathBuf, reason: &'static str },
+    #[error(
+        "`{}` already holds a different publication of {year} ({differing} files differ); archived files are never replaced\n  hint: to add corrected letters beside the originals, run `annual-review archive --reissue --reason \"…\"`",
+        .bag.display()
+    )]
+    Different {
+        bag: PathBuf,
+        year: String,
+        differing: usize,
+    },
+    #[error("nothing is archived for {year} in `{}` yet; run `annual-review archive` first", .bag.display())]
+    NotArchived { bag: PathBuf, year: String },
+    #[error(
+        "--date {date}: a reissue cannot be dated before the publication it corrects ({published})"
+    )]
+    ReissueBeforePublication {
+        date: NaiveDate,
+        published: NaiveDate,
+    },
+    #[error("`{}` is not an archive: it has no bag (a folder with a bagit.txt)", .0.display())]
+    NoBag(PathBuf),
+    #[error(transparent)]
+    Bag(#[from] BagError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error("cannot read `{}`: {source}", .path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+impl From<CopyError> for ArchiveError {
+    fn from(error: CopyError) -> Self {
+        match error {
+            CopyError::Read { path, source } => ArchiveError::Read { path, source },
+            CopyError::Write(error) => ArchiveError::Write(error),
+        }
+    }
+}
+
+/// One payload file: its path under `data/` and where its bytes come from.
+struct PayloadFile {
+    /// e.g. `letters/kent-county-council.pdf`, `statistics.csv`
+    logical: String,
+    source: PathBuf,
+    sha256: String,
+    bytes: u64,
+}
+
+/// Runs `annual-review archive`.
+pub(crate) fn archive(options: &ArchiveOptions) -> Result<Archived, ArchiveError> {
+    let prepared = plan::prepare(&options.input, &options.templates)?;
+    let config = &prepared.publication.config;
+    let year = config.year.clone();
+    if let Some(given) = &options.year
+        && *given != year
+    {
+        return Err(ArchiveError::OtherYear {
+            given: given.clone(),
+            input: options.input.clone(),
+            input_year: year,
+        });
+    }
+    if let Some(reissue) = &options.reissue
+        && reissue.date < config.publish_date
+    {
+        return Err(ArchiveError::ReissueBeforePublication {
+            date: reissue.date,
+            published: config.publish_date,
+        });
+    }
+    // No build may change the output while it is read; reading needs no write access.
+    let folder = YearFolder::open_for_reading(&options.output, &year)?;
+    let report = status::compare(&prepared, &options.output)?;
+    check_complete(&report)?;
+    let manifest = Manifest::read(folder.dir())?.ok_or_else(|| OutputError::NotBuilt {
+        output: options.output.clone(),
+        year: year.clone(),
+        manifest: folder.join(MANIFEST_FILE),
+    })?;
+    let current_statistics = statistics::render(&prepared.publication, &prepared.statistics);
+    if let Some((name, _)) = current_statistics
+        .iter()
+        .find(|(name, bytes)| !manifest.holds(folder.dir(), name, bytes))
+    {
+        return Err(ArchiveError::Incomplete {
+            year,
+            year_dir: folder.dir().to_path_buf(),
+            missing: format!("  `{name}` is not built from the current input"),
+        });
+    }
+    let payload = payload(&folder, &manifest)?;
+
+    let bag = files::contained(&options.archive, &year).map_err(|source| OutputError::Year {
+        output: options.archive.clone(),
+        year: year.clone(),
+        source,
+    })?;
+    std::fs::create_dir_all(&options.archive).map_err(|e| WriteError::new(&options.archive, e))?;
+    let _lock = Lock::exclusive(
+        &options.archive,
+        &options.archive.join(LOCK_FILE),
+        "archiving into",
+    )?;
+    let recovered = staging::recover(&options.archive, &year)?;
+    let staging = Staging::of(&options.archive, &year);
+    let bagging_date = config.publish_date.to_string();
+    let outcome = match (&options.reissue, bag.exists()) {
+        (None, false) => create(&staging, &year, &bagging_date, &payload)?,
+        (None, true) => {
+            let archived = Bag::read(&bag)?;
+            let latest = archived.history.latest(&archived.payload);
+            let differing = payload
+                .iter()
+                .filter(|file| latest.get(&file.logical) != Some(&file.sha256))
+                .count();
+            if differing > 0 {
+                return Err(ArchiveError::Different {
+                    bag,
+                    year,
+                    differing,
+                });
+            }
+            ArchiveOutcome::AlreadyArchived { bag }
+        }
+        (Some(_), false) => return Err(ArchiveError::NotArchived { bag, year }),
+        (Some(reissue), true) => add_reissue(&staging, &bagging_date, reissue, &payload)?,
+    };
+    Ok(Archived { outcome, recovered })
+}
+
+/// Refuses a publication with letters not built, not current, or no longer in the register.
+fn check_complete(report: &StatusReport) -> Result<(), ArchiveError> {
+    if report.letters.is_empty() {
+        return Ok(());
+    }
+    const SHOWN: usize = 10;
+    let mut missing = Vec::new();
+    for (change, one, many) in [
+        (Change::New, "is not built", "are not built"),
+        (
+            Change::Changed,
+            "is not current with the input",
+            "are not current with the input",
+        ),
+        (
+            Change::Orphaned,
+            "is no longer in authorities.csv",
+            "are no longer in authorities.csv",
+        ),
+    ] {
+        let files: Vec<&str> = report
+            .letters
+            .iter()
+            .filter(|entry| entry.change == change)
+            .map(|entry| entry.file.as_str())
+            .collect();
+        if files.is_empty() {
+            continue;
+        }
+        let shown: Vec<String> = files.iter().take(SHOWN).map(|f| format!("`{f}`")).collect();
+        let more = if files.len() > SHOWN {
+            format!(
+                " and {} more",
+                crate::numbers::thousands(files.len() - SHOWN)
+            )
+        } else {
+            String::new()
+        };
+        missing.push(format!(
+            "  {} {}: {}{more}",
+            crate::numbers::count(files.len(), "letter"),
+            if files.len() == 1 { one } else { many },
+            shown.join(", ")
+        ));
+    }
+    Err(ArchiveError::Incomplete {
+        year: report.year.clone(),
+        year_dir: report.year_dir.clone(),
+        missing: missing.join("\n"),
+    })
+}
+
+/// The files to archive, each checked against the manifest: what is archived is what was built,
+/// and only from inside the year's folder (the manifest's keys were checked when it was read).
+fn payload(folder: &YearFolder, manifest: &Manifest) -> Result<Vec<PayloadFile>, ArchiveError> {
+    let mut files = Vec::new();
+    let recorded = manifest
+        .letters
+        .iter()
+        .map(|(file, entry)| (file, &entry.sha256, entry.bytes))
+        .chain(
+            manifest
+                .files
+                .iter()
+                .map(|(file, entry)| (file, &entry.sha256, entry.bytes)),
+        );
+    for (file, sha256, bytes) in recorded {
+        let source = folder.join(file);
+        if !manifest::file_matches(&source, sha256, bytes) {
+            return Err(ArchiveError::Inconsistent {
+                file: source,
+                reason: "its checksum differs",
+            });
+        }
+        files.push(PayloadFile {
+            logical: file.clone(),
+            source,
+            sha256: sha256.clone(),
+            bytes,
+        });
+    }
+    let source = folder.join(MANIFEST_FILE);
+    let (sha256, bytes) = crate::digest::sha256_file(&source).map_err(|e| ArchiveError::Read {
+        path: source.clone(),
+        source: e,
+    })?;
+    files.push(PayloadFile {
+        logical: MANIFEST_FILE.to_string(),
+        source,
+        sha256,
+        bytes,
+    });
+    files.sort_by(|a, b| a.logical.cmp(&b.logical));
+    Ok(files)
+}
+
+/// Freezes `payload` as a new bag.
+fn create(
+    staging: &Staging,
+    year: &str,
+    bagging_date: &str,
+    payload: &[PayloadFile],
+) -> Result<ArchiveOutcome, ArchiveError> {
+    staging.begin()?;
+    let batch = Batch::default();
+    let mut listed = BTreeMap::new();
+    for file in payload {
+        let path = format!("data/{}", file.logical);
+        batch.copy(&file.source, &staging.new.join(&path), "archive-file")?;
+        listed.insert(path, file.sha256.clone());
+    }
+    let history = History {
+        year: year.to_string(),
+        events: vec![Event {
+            kind: "published".to_string(),
+            date: bagging_date.to_string(),
+            reason: None,
+            directory: "data".to_string(),
+            files: payload.iter().map(|f| f.logical.clone()).collect(),
+        }],
+    };
+    let payload_bytes = payload.iter().map(|f| f.bytes).sum();
+    bag::write_tag_files(
+        &batch,
+        &staging.new,
+        bagging_date,
+        &history,
+        &listed,
+        payload_bytes,
+    )?;
+    batch.make_durable()?;
+    staging.commit()?;
+    Ok(ArchiveOutcome::Created {
+        bag: staging.bag.clone(),
+        files: payload.len(),
+    })
+}
+
+/// Adds the files of `payload` that differ from their latest archived version under
+/// `data/reissues/<NN>-<date>/`, in a staged copy of the bag that is then swapped in.
+fn add_reissue(
+    staging: &Staging,
+    bagging_date: &str,
+    reissue: &Reissue,
+    payload: &[PayloadFile],
+) -> Result<ArchiveOutcome, ArchiveError> {
+    let Bag {
+        mut history,
+        payload: mut listed,
+    } = Bag::read(&staging.bag)?;
+    let latest = history.latest(&listed);
+    let changed: Vec<&PayloadFile> = payload
+        .iter()
+        .filter(|f| latest.get(&f.logical) != Some(&f.sha256))
+        .collect();
+    if changed.is_empty() {
+        return Ok(ArchiveOutcome::NothingToReissue {
+            bag: staging.bag.clone(),
+        });
+    }
+    let directory = format!(
+        "data/reissues/{:02}-{}",
+        history.reissues() + 1,
+        reissue.date
+    );
+    staging.begin()?;
+    let batch = Batch::default();
+    let mut payload_bytes = 0;
+    for path in listed.keys() {
+        let from = files::contained(&staging.bag, path).map_err(|error| BagError::Malformed {
+            bag: staging.bag.clone(),
+            reason: format!("{}: {error}", bag::PAYLOAD_MANIFEST),
+        })?;
+        payload_bytes += std::fs::metadata(&from)
+            .map_err(|source| ArchiveError::Read {
+                path: from.clone(),
+                source,
+            })?
+            .len();
+        staging::link_or_copy(&batch, &from, &staging.new.join(path))?;
+    }
+    for file in &changed {
+        let path = format!("{directory}/{}", file.logical);
+        if listed.contains_key(&path) {
+            return Err(BagError::Malformed {
+                bag: staging.bag.clone(),
+                reason: format!("`{path}` is already listed"),
+            }
+            .into());
+        }
+        batch.copy(&file.source, &staging.new.join(&path), "archive-file")?;
+        listed.insert(path, file.sha256.clone());
+        payload_bytes += file.bytes;
+    }
+    history.events.push(Event {
+        kind: "reissue".to_string(),
+        date: reissue.date.to_string(),
+        reason: Some(reissue.reason.clone()),
+        directory: directory.clone(),
+        files: changed.iter().map(|f| f.logical.clone()).collect(),
+    });
+    bag::write_tag_files(
+        &batch,
+        &staging.new,
+        bagging_date,
+        &history,
+        &listed,
+        payload_bytes,
+    )?;
+    batch.make_durable()?;
+    staging.commit()?;
+    Ok(ArchiveOutcome::Reissued {
+        bag: staging.bag.clone(),
+        directory,
+        files: changed.iter().map(|f| f.logical.clone()).collect(),
+    })
+}
+
+/// Today's date (UTC) from the clock: the default date of a reissue, the one event that
+/// happens when the user says so rather than when the publication says.
+pub(crate) fn today() -> NaiveDate {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    chrono::DateTime::from_timestamp(seconds as i64, 0)
+        .map_or(NaiveDate::MIN, |moment| moment.date_naive())
+}
