@@ -2,6 +2,10 @@
 //! binary run on them, and the text of the PDFs it writes.
 #![allow(dead_code)] // Each test binary uses its own subset of these helpers.
 
+pub mod pdf;
+
+pub use pdf::{pdf_info, pdf_text};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -146,27 +150,6 @@ impl Fixture {
         }
         masked
     }
-}
-
-/// The text of a PDF, with every run of whitespace as one space, as `pdftotext` reads it.
-pub fn pdf_text(path: &Path) -> String {
-    let output = Command::new("pdftotext")
-        .arg("-enc")
-        .arg("UTF-8")
-        .arg(path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) is installed");
-    assert!(
-        output.status.success(),
-        "pdftotext failed on {}",
-        path.display()
-    );
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 pub fn assert_contains(text: &str, expected: &str) {
