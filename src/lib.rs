@@ -29,13 +29,14 @@ mod output;
 mod plan;
 mod progress;
 mod render;
-pub mod sample;
 mod stats;
 mod status;
 
 /// The names the input contract fixes, for the sample generator.
 pub mod contract {
-    pub use crate::input::{AUTHORITY_COLUMNS, AuthorityType, COMPLIANCE_COLUMNS, DECISION_COLUMNS};
+    pub use crate::input::{
+        AUTHORITY_COLUMNS, AuthorityType, COMPLIANCE_COLUMNS, DECISION_COLUMNS,
+    };
 }
 
 /// The in-process floor of the benchmark: one letter compiled and exported in this process,
