@@ -149,13 +149,11 @@ fn main() -> Result<()> {
     let mut x10_letters = 0;
     if want("x10") {
         generate(&x10, &["--scale", "10"])?;
-        complete_input(&input, &x10)?;
         x10_letters = count_authorities(&x10)?;
     }
     let million = tmp.join("input-1m");
     if want("check") {
         make_million(&tmp.join("gen-500k"), &million)?;
-        complete_input(&input, &million)?;
     }
     let data_dir = tmp.join("letter-data");
     run_ok(Command::new(BIN).args([
@@ -627,48 +625,25 @@ fn year(input: &Path) -> Result<String> {
         .context("publication.toml has no year")
 }
 
-/// `generate-sample --out DIR ARGS…` from the repository's council register.
+/// `generate-sample --out DIR ARGS…`: a complete input folder (settings and commentary
+/// included).
 fn generate(out: &Path, args: &[&str]) -> Result<()> {
-    run_ok(
-        Command::new(GENERATE)
-            .arg("--register")
-            .arg(Path::new(ROOT).join("data/english-councils-2020-21.csv"))
-            .arg("--out")
-            .arg(out)
-            .args(args),
-    )
-}
-
-/// Copies publication.toml and commentary/ from the sample input beside generated CSV files.
-fn complete_input(sample: &Path, dir: &Path) -> Result<()> {
-    fs::copy(
-        sample.join("publication.toml"),
-        dir.join("publication.toml"),
-    )?;
-    let commentary = dir.join("commentary");
-    fs::create_dir_all(&commentary)?;
-    for entry in fs::read_dir(sample.join("commentary"))? {
-        let entry = entry?;
-        fs::copy(entry.path(), commentary.join(entry.file_name()))?;
-    }
-    Ok(())
+    run_ok(Command::new(GENERATE).arg("--out").arg(out).args(args))
 }
 
 /// A 1,000,000-decision extract. The generator stops at 600,000 decisions (six-digit case
-/// numbers per year), so it makes 500,000 and they are written twice, the second copy with
-/// its case references' year moved on by 50 (`19 003 821` → `69 003 821`): still unique, same
-/// format, same authorities, dates and outcomes.
-fn make_million(generated: &Path, out: &Path) -> Result<()> {
+/// numbers per year), so it makes 500,000 in `out` and their decisions and compliance outcomes
+/// are written twice, the second copy with its case references' year moved on by 50
+/// (`19 003 821` → `69 003 821`): still unique, same format, same authorities, dates and
+/// outcomes. `halves` keeps the generated CSV files.
+fn make_million(halves: &Path, out: &Path) -> Result<()> {
     use std::io::{BufRead, BufReader, BufWriter, Seek, Write};
-    generate(generated, &["--decisions", "500000"])?;
-    fs::create_dir_all(out)?;
-    fs::copy(
-        generated.join("authorities.csv"),
-        out.join("authorities.csv"),
-    )?;
+    generate(out, &["--decisions", "500000"])?;
+    fs::create_dir_all(halves)?;
     for name in ["decisions.csv", "compliance.csv"] {
+        fs::rename(out.join(name), halves.join(name))?;
         // Streamed, so that this process stays small (see `reset_peak_rss`).
-        let mut source = BufReader::new(fs::File::open(generated.join(name))?);
+        let mut source = BufReader::new(fs::File::open(halves.join(name))?);
         let mut sink = BufWriter::new(fs::File::create(out.join(name))?);
         let mut header = String::new();
         source.read_line(&mut header)?;
