@@ -30,7 +30,6 @@ mod output;
 mod plan;
 mod progress;
 mod render;
-pub mod sample;
 mod stats;
 mod status;
 

@@ -1,0 +1,259 @@
+//! The fixtures: the generated inputs (the 10× publication, the 1,000,000-decision extract),
+//! every letter's data for the typst CLI, and the typst CLI itself, found or installed.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail, ensure};
+
+use crate::measure::run_ok;
+use crate::{BIN, Bench, GENERATE, KENT};
+
+/// The inputs the cases run on, made in the scratch folder.
+pub struct Fixtures {
+    /// The 10× publication (`generate-sample --scale 10`), made when the x10 case runs.
+    pub x10: PathBuf,
+    pub x10_letters: usize,
+    /// The 1,000,000-decision extract, made when the check case runs.
+    pub million: PathBuf,
+    /// Every letter's data (`letter-data --out`): `<slug>.json`, `<slug>.commentary.typ`.
+    pub data_dir: PathBuf,
+    /// The letters' slugs, sorted.
+    pub slugs: Vec<String>,
+    pub kent_slug: String,
+}
+
+impl Fixtures {
+    pub fn make(bench: &Bench) -> Result<Fixtures> {
+        let tmp = &bench.tmp;
+        let x10 = tmp.join("input-x10");
+        let mut x10_letters = 0;
+        if bench.want("x10") {
+            generate(&x10, &["--scale", "10"])?;
+            x10_letters = count_authorities(&x10)?;
+        }
+        let million = tmp.join("input-1m");
+        if bench.want("check") {
+            make_million(&tmp.join("gen-500k"), &million)?;
+        }
+        let data_dir = tmp.join("letter-data");
+        run_ok(Command::new(BIN).args([
+            os("letter-data"),
+            os("--input"),
+            bench.input.as_os_str(),
+            os("--templates"),
+            bench.templates.as_os_str(),
+            os("--out"),
+            data_dir.as_os_str(),
+        ]))?;
+        let slugs = slugs(&data_dir)?;
+        let kent_slug = kent_slug(&data_dir)?;
+        Ok(Fixtures {
+            x10,
+            x10_letters,
+            million,
+            data_dir,
+            slugs,
+            kent_slug,
+        })
+    }
+}
+
+fn os(s: &str) -> &OsStr {
+    OsStr::new(s)
+}
+
+fn publication_toml(input: &Path) -> Result<toml::Table> {
+    let path = input.join("publication.toml");
+    let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(text.parse()?)
+}
+
+pub fn template_name(input: &Path) -> Result<String> {
+    publication_toml(input)?
+        .get("template")
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .context("publication.toml has no template")
+}
+
+pub fn year(input: &Path) -> Result<String> {
+    publication_toml(input)?
+        .get("year")
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .context("publication.toml has no year")
+}
+
+/// `generate-sample --out DIR ARGS…`: a complete input folder (settings and commentary
+/// included).
+fn generate(out: &Path, args: &[&str]) -> Result<()> {
+    run_ok(Command::new(GENERATE).arg("--out").arg(out).args(args))
+}
+
+/// A 1,000,000-decision extract. The generator stops at 600,000 decisions (six-digit case
+/// numbers per year), so it makes 500,000 in `out` and their decisions and compliance outcomes
+/// are written twice, the second copy with its case references' year moved on by 50
+/// (`19 003 821` → `69 003 821`): still unique, same format, same authorities, dates and
+/// outcomes. `halves` keeps the generated CSV files.
+fn make_million(halves: &Path, out: &Path) -> Result<()> {
+    use std::io::{BufRead, BufReader, BufWriter, Seek, Write};
+    generate(out, &["--decisions", "500000"])?;
+    fs::create_dir_all(halves)?;
+    for name in ["decisions.csv", "compliance.csv"] {
+        fs::rename(out.join(name), halves.join(name))?;
+        // Streamed, so that this process stays small (see `reset_peak_rss` in measure.rs).
+        let mut source = BufReader::new(fs::File::open(halves.join(name))?);
+        let mut sink = BufWriter::new(fs::File::create(out.join(name))?);
+        let mut header = String::new();
+        source.read_line(&mut header)?;
+        sink.write_all(header.as_bytes())?;
+        let mut rows = 0;
+        for copy in 0..2 {
+            source.rewind()?;
+            for line in (&mut source).lines().skip(1) {
+                let line = line?;
+                if line.is_empty() {
+                    continue;
+                }
+                if copy == 0 {
+                    writeln!(sink, "{line}")?;
+                } else {
+                    let year: u32 = line[..2].parse().context("case reference year")?;
+                    writeln!(sink, "{}{}", year + 50, &line[2..])?;
+                }
+                rows += 1;
+            }
+        }
+        sink.flush()?;
+        if name == "decisions.csv" {
+            ensure!(
+                rows == 1_000_000,
+                "expected 1,000,000 decisions, made {rows}"
+            );
+        }
+    }
+    Ok(())
+}
+
+fn count_authorities(input: &Path) -> Result<usize> {
+    let text = fs::read_to_string(input.join("authorities.csv"))?;
+    Ok(text.lines().skip(1).filter(|l| !l.is_empty()).count())
+}
+
+/// The letters' slugs, from `letter-data --out`'s `<slug>.json` files, sorted.
+fn slugs(data_dir: &Path) -> Result<Vec<String>> {
+    let mut slugs: Vec<String> = fs::read_dir(data_dir)?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".json"))
+                .map(str::to_string)
+        })
+        .collect();
+    slugs.sort();
+    ensure!(!slugs.is_empty(), "letter-data wrote no letters");
+    Ok(slugs)
+}
+
+fn kent_slug(data_dir: &Path) -> Result<String> {
+    for slug in slugs(data_dir)? {
+        let json: serde_json::Value =
+            serde_json::from_slice(&fs::read(data_dir.join(format!("{slug}.json")))?)?;
+        if json["authority"]["code"] == KENT {
+            return Ok(slug);
+        }
+    }
+    bail!("no letter data for {KENT}")
+}
+
+/// A typst 0.15 binary: `$TYPST`, `typst` on PATH, `~/.cargo/bin/typst`, or installed now.
+pub fn find_typst(notes: &mut Vec<String>) -> Option<PathBuf> {
+    let is_015 = |path: &Path| {
+        Command::new(path)
+            .arg("--version")
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .is_some_and(|o| String::from_utf8_lossy(&o.stdout).contains(" 0.15."))
+    };
+    let cargo_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))
+        .map(|c| c.join("bin").join("typst"));
+    let mut candidates: Vec<PathBuf> = std::env::var_os("TYPST")
+        .map(PathBuf::from)
+        .into_iter()
+        .collect();
+    candidates.push(PathBuf::from("typst"));
+    candidates.extend(cargo_bin.clone());
+    if let Some(found) = candidates.into_iter().find(|c| is_015(c)) {
+        return Some(found);
+    }
+    eprintln!(
+        "bench: no typst 0.15 CLI found; installing it with `cargo install typst-cli --locked --version 0.15.1` (several minutes)"
+    );
+    let installed = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["install", "typst-cli", "--locked", "--version", "0.15.1"])
+        .status()
+        .is_ok_and(|s| s.success());
+    match cargo_bin.filter(|c| installed && is_015(c)) {
+        Some(path) => {
+            notes.push("typst-cli 0.15.1 was installed by this run.".to_string());
+            Some(path)
+        }
+        None => {
+            notes.push(
+                "typst-cli 0.15 is not available and could not be installed: no baseline."
+                    .to_string(),
+            );
+            None
+        }
+    }
+}
+
+/// One project folder per letter: a copy of the template's files (fonts excepted: the CLI gets
+/// them with `--font-path`) plus `data.json` and, when the letter has commentary,
+/// `commentary.typ` at its root. Copies, not symlinks: the CLI wants its main file inside the
+/// root after resolving links.
+pub fn make_cli_projects(
+    data_dir: &Path,
+    template_dir: &Path,
+    slugs: &[String],
+    projects: &Path,
+) -> Result<PathBuf> {
+    fn is_font(path: &Path) -> bool {
+        path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+            matches!(
+                e.to_ascii_lowercase().as_str(),
+                "ttf" | "otf" | "ttc" | "otc"
+            )
+        })
+    }
+    fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+        fs::create_dir_all(to)?;
+        for entry in fs::read_dir(from)? {
+            let entry = entry?;
+            let path = entry.path();
+            if path.is_dir() {
+                copy_tree(&path, &to.join(entry.file_name()))?;
+            } else if !is_font(&path) {
+                fs::copy(&path, to.join(entry.file_name()))?;
+            }
+        }
+        Ok(())
+    }
+    for slug in slugs {
+        let dir = projects.join(slug);
+        copy_tree(template_dir, &dir)?;
+        fs::copy(data_dir.join(format!("{slug}.json")), dir.join("data.json"))?;
+        let commentary = data_dir.join(format!("{slug}.commentary.typ"));
+        if commentary.exists() {
+            fs::copy(&commentary, dir.join("commentary.typ"))?;
+        }
+    }
+    Ok(projects.to_path_buf())
+}

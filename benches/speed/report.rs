@@ -1,0 +1,311 @@
+//! The report: the markdown table of the cases and the floor, the targets met and missed, the
+//! notes, and `bench/RESULTS.md` rewritten between its markers.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::Result;
+
+use crate::ROOT;
+use crate::cases::{FLOOR_RUNS, Floor};
+use crate::measure::Case;
+
+const MARK_BEGIN: &str = "<!-- bench:begin -->";
+const MARK_END: &str = "<!-- bench:end -->";
+
+pub fn report(
+    cases: &[Case],
+    floor: &Floor,
+    jobs: usize,
+    cores: usize,
+    typst: Option<&Path>,
+    notes: &[String],
+) -> Result<String> {
+    let find = |prefix: &str| cases.iter().find(|c| c.name.starts_with(prefix));
+    let mut out = String::new();
+    let cpu_model = fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".to_string());
+    let date = command_text("date", &["-u", "+%Y-%m-%d %H:%M UTC"]);
+    let commit = command_text("git", &["-C", ROOT, "describe", "--always", "--dirty"]);
+    let typst_version = typst
+        .map(|t| command_text(&t.to_string_lossy(), &["--version"]))
+        .unwrap_or_else(|| "absent".to_string());
+    writeln!(
+        out,
+        "Run on {date}, commit `{commit}`; {cores} cores ({cpu_model}); parallel cases use {jobs} jobs; baseline `{typst_version}`.\n"
+    )?;
+    writeln!(
+        out,
+        "| case | runs | median wall | min–max | CPU (median) | peak RSS (max) | letters/s |"
+    )?;
+    writeln!(out, "|---|---:|---:|---:|---:|---:|---:|")?;
+    for case in cases {
+        let wall = case.wall();
+        let cpu = case.cpu();
+        let rate = if case.letters > 0 {
+            format!("{:.1}", case.letters as f64 / wall.median)
+        } else {
+            "–".to_string()
+        };
+        writeln!(
+            out,
+            "| {} | {} | {} | {}–{} | {} | {:.0} MB | {rate} |",
+            case.name,
+            case.samples.len(),
+            secs(wall.median),
+            secs(wall.min),
+            secs(wall.max),
+            secs(cpu.median),
+            case.rss_mb(),
+        )?;
+    }
+    let kent = floor.kent_wall;
+    writeln!(
+        out,
+        "| floor: Kent, warm in-process compile + PDF export | {} | {} | {}–{} | {} | – | {:.1} |",
+        FLOOR_RUNS,
+        ms(kent.median),
+        ms(kent.min),
+        ms(kent.max),
+        ms(floor.kent_cpu),
+        1.0 / kent.median
+    )?;
+    writeln!(
+        out,
+        "| in-process, every letter once in one thread (per letter) | 1 | {} | {}–{} | {} | – | {:.1} |",
+        ms(floor.sequential_wall.median),
+        ms(floor.sequential_wall.min),
+        ms(floor.sequential_wall.max),
+        ms(floor.sequential_cpu),
+        1.0 / floor.sequential_wall.median
+    )?;
+    writeln!(
+        out,
+        "| Kent recompiled unchanged (compile fully cached; export) | {} | {} | {}–{} | – | – | – |",
+        FLOOR_RUNS,
+        ms(floor.identical_wall.median),
+        ms(floor.identical_wall.min),
+        ms(floor.identical_wall.max),
+    )?;
+    writeln!(
+        out,
+        "\nCPU is user + system time of all threads (for the CLI loop, summed over its processes); peak RSS is `ru_maxrss` \
+         (for the CLI loop, the largest single process). The floor renders Kent (3 pages, with commentary) in this process after other letters, \
+         with Kent's own memoized results evicted before each run, so the template's shared work is cached and the letter's own is not. \
+         A fresh process's first letter took {}.\n",
+        ms(floor.cold_wall)
+    )?;
+
+    // Targets.
+    writeln!(out, "| target | measured | |")?;
+    writeln!(out, "|---|---|---|")?;
+    let mut target = |text: String, measured: String, ok: Option<bool>| {
+        let mark = match ok {
+            Some(true) => "✓",
+            Some(false) => "✗",
+            None => "n/a",
+        };
+        writeln!(out, "| {text} | {measured} | {mark} |")
+    };
+    let national_1 = find("national batch, --jobs 1");
+    let national_n = find(&format!("national batch, --jobs {jobs}"));
+    let cli_batch = find("national batch, `typst compile`");
+    let cli_one = find("one letter, `typst compile`");
+    let regen = find("one letter (--authority");
+    let x10 = find("10x publication");
+    let check = find("check:");
+    if let (Some(ours), Some(cli)) = (national_n, cli_batch) {
+        let ratio = cli.wall().median / ours.wall().median;
+        target(
+            format!("national batch ≥ 10× faster than the typst CLI loop ({jobs} at a time)"),
+            format!(
+                "{:.1}× ({} vs {}); CPU per letter {} vs {} ({:.1}×)",
+                ratio,
+                secs(ours.wall().median),
+                secs(cli.wall().median),
+                ms(ours.cpu_per_letter()),
+                ms(cli.cpu_per_letter()),
+                cli.cpu_per_letter() / ours.cpu_per_letter()
+            ),
+            Some(ratio >= 10.0),
+        )?;
+    } else {
+        target(
+            "national batch ≥ 10× faster than the typst CLI loop".into(),
+            "no typst CLI".into(),
+            None,
+        )?;
+    }
+    if let Some(ours) = national_n {
+        let ratio = ours.cpu_per_letter() / floor.kent_cpu;
+        target(
+            "per-letter CPU in the batch ≤ 1.3× the warm single-letter floor".into(),
+            format!(
+                "{:.2}× ({} per letter at --jobs {jobs} vs {} for Kent); vs every letter in-process: {:.2}× ({})",
+                ratio,
+                ms(ours.cpu_per_letter()),
+                ms(floor.kent_cpu),
+                ours.cpu_per_letter() / floor.sequential_cpu,
+                ms(floor.sequential_cpu)
+            ),
+            Some(ratio <= 1.3),
+        )?;
+    }
+    if let Some(one) = national_1 {
+        let ratio = one.cpu_per_letter() / floor.kent_cpu;
+        target(
+            "(same, --jobs 1)".into(),
+            format!(
+                "{:.2}× ({} per letter); wall per letter {} vs floor {} ({:.2}×)",
+                ratio,
+                ms(one.cpu_per_letter()),
+                ms(one.wall_per_letter()),
+                ms(kent.median),
+                one.wall_per_letter() / kent.median
+            ),
+            Some(ratio <= 1.3),
+        )?;
+    }
+    if let (Some(one), Some(many)) = (national_1, national_n) {
+        let ratio = one.wall().median / many.wall().median;
+        target(
+            format!("--jobs {jobs} ≥ 1.8× faster than --jobs 1"),
+            format!(
+                "{:.2}× ({} vs {})",
+                ratio,
+                secs(one.wall().median),
+                secs(many.wall().median)
+            ),
+            Some(ratio >= 1.8),
+        )?;
+    }
+    if let (Some(ours), Some(cli)) = (regen, cli_one) {
+        target(
+            "one-letter regeneration no slower than one `typst compile`".into(),
+            format!(
+                "{} vs {} ({:.2}×)",
+                ms(ours.wall().median),
+                ms(cli.wall().median),
+                cli.wall().median / ours.wall().median
+            ),
+            Some(ours.wall().median <= cli.wall().median),
+        )?;
+    }
+    if national_1.is_some() || national_n.is_some() {
+        let national_rss = [national_1, national_n]
+            .into_iter()
+            .flatten()
+            .map(Case::rss_mb)
+            .fold(0.0, f64::max);
+        target(
+            "national batch peak RSS < 250 MB".into(),
+            format!(
+                "{:.0} MB (--jobs 1: {:.0} MB, --jobs {jobs}: {:.0} MB)",
+                national_rss,
+                national_1.map_or(0.0, Case::rss_mb),
+                national_n.map_or(0.0, Case::rss_mb)
+            ),
+            Some(national_rss < 250.0),
+        )?;
+    }
+    if let (Some(big), Some(ours)) = (x10, national_n) {
+        let ratio = big.rss_mb() / ours.rss_mb();
+        target(
+            "10× publication peak RSS ≤ 1.25× the national batch's".into(),
+            format!(
+                "{:.2}× ({:.0} MB vs {:.0} MB)",
+                ratio,
+                big.rss_mb(),
+                ours.rss_mb()
+            ),
+            Some(ratio <= 1.25),
+        )?;
+        let growth = big.wall_per_letter() / ours.wall_per_letter();
+        target(
+            "10× publication time grows linearly (per-letter wall ≤ 1.2× the national batch's)"
+                .into(),
+            format!(
+                "{:.2}× ({} for {} letters = {} per letter, vs {})",
+                growth,
+                secs(big.wall().median),
+                big.letters,
+                ms(big.wall_per_letter()),
+                ms(ours.wall_per_letter())
+            ),
+            Some(growth <= 1.2),
+        )?;
+    }
+    if let Some(check) = check {
+        target(
+            "1,000,000-row extract ingested and validated < 1 s".into(),
+            format!(
+                "{} (`check`, whole process; {:.0} MB)",
+                secs(check.wall().median),
+                check.rss_mb()
+            ),
+            Some(check.wall().median < 1.0),
+        )?;
+    }
+    if !notes.is_empty() {
+        writeln!(out)?;
+        for note in notes {
+            writeln!(out, "{note}")?;
+        }
+    }
+    Ok(out)
+}
+
+/// The 1, 5 and 15 minute load averages: other work on the machine skews wall times.
+pub fn load_average() -> String {
+    fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(", "))
+        .unwrap_or_else(|_| "unknown".to_string())
+}
+
+fn secs(s: f64) -> String {
+    format!("{s:.2} s")
+}
+
+fn ms(s: f64) -> String {
+    format!("{:.1} ms", s * 1000.0)
+}
+
+fn command_text(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// Replaces the part of `path` between the markers with `report` (the whole file if new).
+pub fn write_results(path: &Path, report: &str) -> Result<()> {
+    let block = format!("{MARK_BEGIN}\n{report}\n{MARK_END}");
+    let existing = fs::read_to_string(path).unwrap_or_default();
+    let text = match (existing.find(MARK_BEGIN), existing.find(MARK_END)) {
+        (Some(begin), Some(end)) if begin < end => format!(
+            "{}{block}{}",
+            &existing[..begin],
+            &existing[end + MARK_END.len()..]
+        ),
+        _ => format!(
+            "# Benchmark results\n\nMade by `cargo bench --bench speed` (see `bench/README.md`).\n\n{block}\n"
+        ),
+    };
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    fs::write(path, text)?;
+    Ok(())
+}
