@@ -28,6 +28,10 @@ mod fixtures;
 mod measure;
 #[path = "speed/report.rs"]
 mod report;
+/// The tests' PDF text reader, to check that the CLI's letters say what ours say.
+#[path = "../tests/common/pdf.rs"]
+#[allow(dead_code)]
+mod pdf;
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};

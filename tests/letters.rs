@@ -5,7 +5,8 @@ mod common;
 
 use std::process::Command;
 
-use common::{Fixture, Run, assert_contains, files_under, pdf_text};
+use common::pdf::pdf_text;
+use common::{Fixture, Run, assert_contains, files_under};
 
 #[test]
 fn the_sample_gives_kent_the_figures_of_the_seed_letter() {
@@ -144,7 +145,7 @@ fn letters_are_accessible_pdfs_with_a_title() {
         .assert_status(0);
     let letter = fixture.letter("kent-county-council");
     assert_eq!(
-        common::pdf_info(&letter),
+        common::pdf::pdf_info(&letter),
         common::pdf::PdfInfo {
             title: "Annual Review letter 2021 – Kent County Council".to_string(),
             created: "2021-07-21 09:00:00 +00:00".to_string(),

@@ -199,19 +199,10 @@ pub fn typst_cli(
     Ok(Some(Cli { typst, one, batch }))
 }
 
-/// Checks that the CLI's PDFs say what ours say (pdftotext), for Kent and a spread of others.
+/// Checks that the CLI's PDFs say what ours say, for Kent and a spread of others.
 fn compare_text(ours: &Path, theirs: &Path, slugs: &[String], kent: &str) -> String {
     let text = |pdf: &Path| -> Option<String> {
-        let output = Command::new("pdftotext")
-            .arg(pdf)
-            .arg("-")
-            .stderr(Stdio::null())
-            .output()
-            .ok()?;
-        output
-            .status
-            .success()
-            .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+        pdf.exists().then(|| crate::pdf::pdf_text(pdf))
     };
     let mut picked: Vec<&str> = vec![kent];
     picked.extend(
@@ -228,13 +219,13 @@ fn compare_text(ours: &Path, theirs: &Path, slugs: &[String], kent: &str) -> Str
             (Some(a), Some(b)) if a == b && !a.trim().is_empty() => same += 1,
             (Some(_), Some(_)) => differ.push(*slug),
             _ => {
-                return "Could not compare the PDFs' text (is pdftotext installed?).".to_string();
+                return "Could not compare the PDFs' text: a letter is missing.".to_string();
             }
         }
     }
     if differ.is_empty() {
         format!(
-            "Same text check: pdftotext gives identical text for our PDF and the typst CLI's for {same} letters ({kent} and a spread of others)."
+            "Same text check: identical text (read with hayro) in our PDF and the typst CLI's for {same} letters ({kent} and a spread of others)."
         )
     } else {
         format!(

@@ -4,8 +4,6 @@
 
 pub mod pdf;
 
-pub use pdf::{pdf_info, pdf_text};
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
