@@ -105,6 +105,12 @@ fn export(
 }
 
 /// `file:line:column: error: message`, then `hint:` lines and the trace, as Typst's CLI does.
+///
+/// typst-kit's `emit-diagnostics` was the alternative, and does not fit: its short format prints
+/// neither hints nor the trace, and its human format prints each diagnostic as a multi-line
+/// source excerpt under a bare `error:` line, not as the one `file:line:column: message` line
+/// that every other message of this tool (and the input report) uses and that tests and users
+/// search for.
 fn format_diagnostic(world: &LetterWorld, diagnostic: &SourceDiagnostic) -> String {
     let severity = match diagnostic.severity {
         Severity::Error => "error",
