@@ -26,12 +26,12 @@ mod cases;
 mod fixtures;
 #[path = "speed/measure.rs"]
 mod measure;
-#[path = "speed/report.rs"]
-mod report;
 /// The tests' PDF text reader, to check that the CLI's letters say what ours say.
 #[path = "../tests/common/pdf.rs"]
 #[allow(dead_code)]
 mod pdf;
+#[path = "speed/report.rs"]
+mod report;
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};

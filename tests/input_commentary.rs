@@ -132,19 +132,9 @@ fn a_link_inside_the_input_folder_is_read() {
     )
     .unwrap();
     check(&fixture).assert_status(0);
-    let input = fixture.input();
-    let templates = templates();
     let out = fixture.dir.path().join("data");
     fixture
-        .run(&[
-            "letter-data",
-            "--input",
-            input.to_str().unwrap(),
-            "--templates",
-            templates.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
+        .run(&["letter-data", "--out", out.to_str().unwrap()])
         .assert_status(0);
     assert_eq!(
         std::fs::read_to_string(out.join("essex-county-council.commentary.typ")).unwrap(),

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Fixture, Run, templates};
+use common::Fixture;
 
 const DECISIONS_HEADER: &str =
     "case_ref,authority,decided,category,decision,remedied_by_authority,public_report";
@@ -12,25 +12,6 @@ const DECISION_LABELS: &str = "`Upheld`, `Not upheld`, `Advice given`, `Closed a
 /// What Excel users are told to do with a file that is not UTF-8 CSV.
 const SAVE_AS_CSV: &str =
     "in Excel, use File → Save As → \"CSV UTF-8 (Comma delimited)\" and replace this file";
-
-fn check(fixture: &Fixture) -> Run {
-    let input = fixture.input();
-    let templates = templates();
-    fixture.run(&[
-        "check",
-        "--input",
-        input.to_str().unwrap(),
-        "--templates",
-        templates.to_str().unwrap(),
-    ])
-}
-
-/// The whole stderr of a `check` that must be refused.
-fn refused(fixture: &Fixture) -> String {
-    let run = check(fixture);
-    run.assert_status(2);
-    run.stderr
-}
 
 /// What `check` prints for `problems` (each a whole message, with its hint lines).
 fn report(problems: &[String], count: usize) -> String {
@@ -75,7 +56,7 @@ fn lines_are_the_files_own_whatever_the_line_ends() {
         );
         let decisions = fixture.shown("decisions.csv");
         assert_eq!(
-            refused(&fixture),
+            fixture.check_refused(),
             report(
                 &[
                     format!(
@@ -105,7 +86,7 @@ fn blank_lines_before_a_row_are_counted() {
     );
     let compliance = fixture.shown("compliance.csv");
     assert_eq!(
-        refused(&fixture),
+        fixture.check_refused(),
         report(
             &[format!(
                 "{compliance}:4:4: column `outcome`: found `complied partly`, expected one of `complied`, `complied late`, `not complied`\n  hint: did you mean `complied late`?"
@@ -124,7 +105,7 @@ fn one_field_is_one_field() {
     );
     let compliance = fixture.shown("compliance.csv");
     assert_eq!(
-        refused(&fixture),
+        fixture.check_refused(),
         report(
             &[format!(
                 "{compliance}:2: found 1 field, expected 4 as in the header row"
@@ -143,7 +124,7 @@ fn rows_of_empty_fields_are_not_decisions() {
         "decisions.csv",
         format!("{decisions},,,,,,\n , ,,,,,\n,,\n"),
     );
-    let run = check(&fixture);
+    let run = fixture.run(&["check"]);
     run.assert_status(0);
     assert_eq!(
         run.stderr,
@@ -160,7 +141,7 @@ fn a_column_twice_in_the_header_is_an_error() {
     );
     let compliance = fixture.shown("compliance.csv");
     assert_eq!(
-        refused(&fixture),
+        fixture.check_refused(),
         report(
             &[format!(
                 "{compliance}:1:4: found column `authority` twice, as fields 2 and 4, expected each column once"
@@ -182,7 +163,7 @@ fn an_unclosed_quote_is_named_with_the_line_it_opened_on() {
     );
     let compliance = fixture.shown("compliance.csv");
     assert_eq!(
-        refused(&fixture),
+        fixture.check_refused(),
         report(
             &[format!(
                 "{compliance}:3:2: found a quote `\"` that is never closed, expected a closing `\"` before the end of the file"
@@ -221,7 +202,7 @@ fn a_workbook_or_utf16_file_is_named_for_what_it_is() {
         fixture.write("decisions.csv", bytes);
         let decisions = fixture.shown("decisions.csv");
         assert_eq!(
-            refused(&fixture),
+            fixture.check_refused(),
             report(
                 &[format!("{decisions}: {message}\n  hint: {SAVE_AS_CSV}")],
                 1
@@ -243,7 +224,7 @@ fn a_tab_or_semicolon_separated_file_gets_a_hint() {
         );
         let compliance = fixture.shown("compliance.csv");
         assert_eq!(
-            refused(&fixture),
+            fixture.check_refused(),
             report(
                 &[format!(
                     "{compliance}:1: missing columns `case_ref`, `authority`, `recorded`, `outcome`; the header has `{header}`\n  hint: the fields are separated by {name}, expected commas: {SAVE_AS_CSV}"
@@ -285,6 +266,6 @@ fn the_first_25_problems_of_a_file_are_shown_and_the_rest_counted() {
             })
             .collect();
         expected.push(format!("{decisions}: {more}"));
-        assert_eq!(refused(&fixture), report(&expected, count));
+        assert_eq!(fixture.check_refused(), report(&expected, count));
     }
 }

@@ -4,26 +4,7 @@
 
 mod common;
 
-use common::{Fixture, Run, templates};
-
-fn check(fixture: &Fixture) -> Run {
-    let input = fixture.input();
-    let templates = templates();
-    fixture.run(&[
-        "check",
-        "--input",
-        input.to_str().unwrap(),
-        "--templates",
-        templates.to_str().unwrap(),
-    ])
-}
-
-/// The whole stderr of a `check` that must be refused.
-fn refused(fixture: &Fixture) -> String {
-    let run = check(fixture);
-    run.assert_status(2);
-    run.stderr
-}
+use common::Fixture;
 
 /// Adds rows to the end of a CSV file of the fixture.
 fn append(fixture: &Fixture, file: &str, rows: &str) {
@@ -45,7 +26,7 @@ fn a_name_that_is_another_authoritys_code_is_an_error() {
     );
     let authorities = fixture.shown("authorities.csv");
     assert_eq!(
-        refused(&fixture),
+        fixture.check_refused(),
         format!(
             "{authorities}:8:2: column `name`: found `E10000012`, which is also the code of `Essex County Council` on line 3, expected a name that no authority has as its code; 10 rows of decisions.csv and 8 rows of compliance.csv refer to `E10000012`\n\
              error: the input has 1 problem; nothing was written\n"
@@ -63,7 +44,7 @@ fn a_code_that_is_another_authoritys_name_is_an_error() {
     );
     let authorities = fixture.shown("authorities.csv");
     assert_eq!(
-        refused(&fixture),
+        fixture.check_refused(),
         format!(
             "{authorities}:8:1: column `code`: found `Kent County Council`, which is also the name of `E10000016` on line 2, expected a code that no authority has as its name; 14 rows of decisions.csv refer to `Kent County Council`\n\
              error: the input has 1 problem; nothing was written\n"
@@ -87,7 +68,7 @@ fn names_are_compared_in_one_unicode_form() {
     );
     let authorities = fixture.shown("authorities.csv");
     assert_eq!(
-        refused(&fixture),
+        fixture.check_refused(),
         format!(
             "{authorities}:9:2: column `name`: found `{composed}` again (first on line 8), expected a unique name\n\
              error: the input has 1 problem; nothing was written\n"
@@ -112,19 +93,9 @@ fn names_are_compared_in_one_unicode_form() {
         "compliance.csv",
         &format!("19 900 001,{decomposed},2020-05-01,complied\n"),
     );
-    check(&fixture).assert_status(0);
+    fixture.run(&["check"]).assert_status(0);
     for given in [composed, decomposed] {
-        let input = fixture.input();
-        let templates = templates();
-        let run = fixture.run(&[
-            "letter-data",
-            "--input",
-            input.to_str().unwrap(),
-            "--templates",
-            templates.to_str().unwrap(),
-            "--authority",
-            given,
-        ]);
+        let run = fixture.run(&["letter-data", "--authority", given]);
         run.assert_status(0);
         let data: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
         assert_eq!(data["authority"]["name"], composed);
@@ -147,7 +118,7 @@ fn references_to_a_rejected_row_are_reported_once_at_its_cause() {
     );
     let authorities = fixture.shown("authorities.csv");
     assert_eq!(
-        refused(&fixture),
+        fixture.check_refused(),
         format!(
             "{authorities}:3:3: column `type`: found `County Councill`, expected one of {TYPE_LABELS}; 10 rows of decisions.csv and 8 rows of compliance.csv refer to this authority\n  \
              hint: did you mean `County Council`?\n\
@@ -177,7 +148,7 @@ fn a_duplicated_name_is_one_problem_not_one_per_reference() {
     );
     let authorities = fixture.shown("authorities.csv");
     assert_eq!(
-        refused(&fixture),
+        fixture.check_refused(),
         format!(
             "{authorities}:8:2: column `name`: found `Kent County Council` again (first on line 2), expected a unique name; 14 rows of decisions.csv and 1 row of compliance.csv refer to `Kent County Council`; 2 rows of decisions.csv refer to this authority\n\
              error: the input has 1 problem; nothing was written\n"
@@ -220,7 +191,7 @@ fn names_that_differ_only_after_the_cut_share_a_file_name() {
     );
     let authorities = fixture.shown("authorities.csv");
     assert_eq!(
-        refused(&fixture),
+        fixture.check_refused(),
         format!(
             "{authorities}:9:2: column `name`: found `{stem} Wokingham`, whose file name `the-council-of-the-royal-borough-of-windsor-and-maidenhead-and-of-the-districts-of-bracknell-forest.pdf` is already taken by `{stem} Slough` (line 8), expected names that differ in letters or digits\n  \
              hint: a file name keeps at most the first 100 characters of a name\n\

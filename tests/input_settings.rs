@@ -3,26 +3,7 @@
 
 mod common;
 
-use common::{Fixture, Run, templates};
-
-fn check(fixture: &Fixture) -> Run {
-    let input = fixture.input();
-    let templates = templates();
-    fixture.run(&[
-        "check",
-        "--input",
-        input.to_str().unwrap(),
-        "--templates",
-        templates.to_str().unwrap(),
-    ])
-}
-
-/// The whole stderr of a `check` that must be refused.
-fn refused(fixture: &Fixture) -> String {
-    let run = check(fixture);
-    run.assert_status(2);
-    run.stderr
-}
+use common::Fixture;
 
 fn replace_in(fixture: &Fixture, file: &str, from: &str, to: &str) {
     let text = fixture.read(file);
@@ -41,7 +22,7 @@ fn letters_are_not_published_before_their_date() {
     );
     let publication = fixture.shown("publication.toml");
     assert_eq!(
-        refused(&fixture),
+        fixture.check_refused(),
         format!(
             "{publication}:6:16: `publish_date`: found 2021-07-20, expected a day on or after `letter_date` (2021-07-21): letters are not published before the date they bear\n\
              error: the input has 1 problem; nothing was written\n"
@@ -60,7 +41,7 @@ fn letters_are_not_dated_before_the_year_ends() {
     );
     let publication = fixture.shown("publication.toml");
     assert_eq!(
-        refused(&fixture),
+        fixture.check_refused(),
         format!(
             "{publication}:5:15: `letter_date`: found 2021-03-01, expected a day on or after `period_end` (2021-03-31): a letter reports on a year that has ended\n\
              error: the input has 1 problem; nothing was written\n"
@@ -97,7 +78,7 @@ fn characters_no_font_can_show_are_reported_where_they_are() {
     let publication = fixture.shown("publication.toml");
     let hint = "  hint: replace it, or add a font that has it to the template's folder";
     assert_eq!(
-        refused(&fixture),
+        fixture.check_refused(),
         format!(
             "{authorities}:7:2: column `name`: found `\u{1F30A}` (U+1F30A) in `Brighton & Hove \u{1F30A}`, expected only characters the template's fonts can show\n{hint}\n\
              {decisions}:85:4: column `category`: found `\u{1F3E0}` (U+1F3E0) in `Housing \u{1F3E0}`, expected only characters the template's fonts can show\n{hint}\n\

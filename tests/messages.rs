@@ -9,17 +9,12 @@ use common::Fixture;
 #[test]
 fn an_input_folder_with_every_kind_of_mistake_is_reported_whole() {
     let fixture = Fixture::new("many-problems");
-    let run = fixture.run(&[
-        "check",
-        "--input",
-        "input",
-        "--templates",
-        &common::templates().display().to_string(),
-    ]);
+    let run = fixture.run(&["check"]);
     run.assert_status(2);
     assert_eq!(run.stdout, "");
     insta::assert_snapshot!(
-        run.stderr
+        fixture
+            .masked(&run.stderr)
             .replace(&common::templates().display().to_string(), "[TEMPLATES]")
     );
 }
@@ -27,13 +22,7 @@ fn an_input_folder_with_every_kind_of_mistake_is_reported_whole() {
 #[test]
 fn check_says_what_a_valid_input_holds() {
     let fixture = Fixture::new("small");
-    let run = fixture.run(&[
-        "check",
-        "--input",
-        "input",
-        "--templates",
-        &common::templates().display().to_string(),
-    ]);
+    let run = fixture.run(&["check"]);
     run.assert_status(0);
     assert_eq!(
         run.stderr,
@@ -45,15 +34,7 @@ fn check_says_what_a_valid_input_holds() {
 #[test]
 fn letter_data_prints_what_the_template_reads() {
     let fixture = Fixture::new("small");
-    let run = fixture.run(&[
-        "letter-data",
-        "--input",
-        "input",
-        "--templates",
-        &common::templates().display().to_string(),
-        "--authority",
-        "Kent County Council",
-    ]);
+    let run = fixture.run(&["letter-data", "--authority", "Kent County Council"]);
     run.assert_status(0);
     insta::assert_snapshot!(run.stdout);
 }
@@ -61,15 +42,7 @@ fn letter_data_prints_what_the_template_reads() {
 #[test]
 fn letter_data_writes_every_letters_data_and_commentary() {
     let fixture = Fixture::new("small");
-    let run = fixture.run(&[
-        "letter-data",
-        "--input",
-        "input",
-        "--templates",
-        &common::templates().display().to_string(),
-        "--out",
-        "data",
-    ]);
+    let run = fixture.run(&["letter-data", "--out", "data"]);
     run.assert_status(0);
     assert_eq!(run.stderr, "wrote the data of 6 letters in `data`\n");
     let data = fixture.dir.path().join("data");
@@ -99,15 +72,7 @@ fn letter_data_writes_every_letters_data_and_commentary() {
 #[test]
 fn letter_data_for_an_unknown_authority_suggests_the_nearest() {
     let fixture = Fixture::new("small");
-    let run = fixture.run(&[
-        "letter-data",
-        "--input",
-        "input",
-        "--templates",
-        &common::templates().display().to_string(),
-        "--authority",
-        "Kent Conty Council",
-    ]);
+    let run = fixture.run(&["letter-data", "--authority", "Kent Conty Council"]);
     run.assert_status(2);
     assert_eq!(
         run.stderr,

@@ -201,9 +201,7 @@ pub fn typst_cli(
 
 /// Checks that the CLI's PDFs say what ours say, for Kent and a spread of others.
 fn compare_text(ours: &Path, theirs: &Path, slugs: &[String], kent: &str) -> String {
-    let text = |pdf: &Path| -> Option<String> {
-        pdf.exists().then(|| crate::pdf::pdf_text(pdf))
-    };
+    let text = |pdf: &Path| -> Option<String> { pdf.exists().then(|| crate::pdf::pdf_text(pdf)) };
     let mut picked: Vec<&str> = vec![kent];
     picked.extend(
         slugs

@@ -361,16 +361,14 @@ fn create(
         }],
     };
     let payload_bytes = payload.iter().map(|f| f.bytes).sum();
-    bag::write_tag_files(
+    seal(
+        staging,
         &batch,
-        &staging.new,
         bagging_date,
         &history,
         &listed,
         payload_bytes,
     )?;
-    batch.make_durable()?;
-    staging.commit()?;
     Ok(ArchiveOutcome::Created {
         bag: staging.bag.clone(),
         files: payload.len(),
@@ -440,21 +438,42 @@ fn add_reissue(
         directory: directory.clone(),
         files: changed.iter().map(|f| f.logical.clone()).collect(),
     });
-    bag::write_tag_files(
+    seal(
+        staging,
         &batch,
-        &staging.new,
         bagging_date,
         &history,
         &listed,
         payload_bytes,
     )?;
-    batch.make_durable()?;
-    staging.commit()?;
     Ok(ArchiveOutcome::Reissued {
         bag: staging.bag.clone(),
         directory,
         files: changed.iter().map(|f| f.logical.clone()).collect(),
     })
+}
+
+/// Finishes a staged bag: its tag files over the payload `listed`, everything flushed to the disk,
+/// then the commit that swaps it in.
+fn seal(
+    staging: &Staging,
+    batch: &Batch,
+    bagging_date: &str,
+    history: &History,
+    listed: &BTreeMap<String, String>,
+    payload_bytes: u64,
+) -> Result<(), ArchiveError> {
+    bag::write_tag_files(
+        batch,
+        &staging.new,
+        bagging_date,
+        history,
+        listed,
+        payload_bytes,
+    )?;
+    batch.make_durable()?;
+    staging.commit()?;
+    Ok(())
 }
 
 /// Today's date (UTC) from the clock: the default date of a reissue, the one event that

@@ -50,6 +50,13 @@ impl Fixture {
         self.letters().join(format!("{slug}.pdf"))
     }
 
+    /// The whole standard error of a `check` that must refuse the input (exit status 2).
+    pub fn check_refused(&self) -> String {
+        let run = self.run(&["check"]);
+        run.assert_status(2);
+        run.stderr
+    }
+
     /// Replaces the text of an input file.
     pub fn write(&self, file: &str, text: impl AsRef<[u8]>) {
         let path = self.input().join(file);
@@ -66,13 +73,16 @@ impl Fixture {
         std::fs::read_to_string(self.input().join(file)).unwrap()
     }
 
-    /// Runs `annual-review <args>` in the fixture's folder; `build` and `status` also get the
-    /// fixture's `--input` and `--output` and the repository's `--templates`, `archive` the
-    /// input and the templates.
+    /// Runs `annual-review <args>` in the fixture's folder; every command but `verify` also gets
+    /// the fixture's `--input` and the repository's `--templates`, and `build` and `status` the
+    /// fixture's `--output`.
     pub fn run(&self, args: &[&str]) -> Run {
         let mut command = Command::new(BIN);
         command.args(args);
-        if matches!(args.first(), Some(&"build" | &"status" | &"archive")) {
+        if matches!(
+            args.first(),
+            Some(&"build" | &"status" | &"archive" | &"check" | &"letter-data")
+        ) {
             command
                 .arg("--input")
                 .arg(self.input())
