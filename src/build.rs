@@ -19,11 +19,12 @@ use crate::digest;
 use crate::files::WriteError;
 use crate::input::Publication;
 use crate::manifest::{FileEntry, LetterEntry, Manifest, RunParameters};
-use crate::output::{OutputError, YearFolder, statistics};
+use crate::output::{self, Content, OtherFile, OutputError, YearFolder, site};
 use crate::plan::{self, PlannedLetter, PrepareError, Prepared};
 use crate::progress::Progress;
 use crate::render::pool::{Letter, LetterFailure, Limits, Pool};
 use crate::render::worker::Job;
+use crate::render::{self, LetterSource, RenderError, Rendered};
 
 /// What to build, from the command line.
 #[derive(Debug, Clone)]
@@ -75,6 +76,8 @@ pub(crate) struct BuildReport {
     /// The letters written, in register order.
     pub(crate) written: Vec<String>,
     pub(crate) failures: Vec<Failure>,
+    /// Why the site's index could not be compiled, if it could not.
+    pub(crate) index_failure: Option<RenderError>,
     /// Requested letters that were already current and left alone.
     pub(crate) up_to_date: usize,
     /// Whether any file was written at all.
@@ -119,16 +122,16 @@ pub(crate) fn build(
         })
         .collect();
     let up_to_date = selected.len() - to_build.len();
-    let statistics_files: Vec<(&str, Vec<u8>)> =
-        statistics::render(publication, &prepared.statistics)
-            .into_iter()
-            .filter(|(name, bytes)| !manifest.holds(folder.dir(), name, bytes))
-            .collect();
-    if to_build.is_empty() && statistics_files.is_empty() && had_manifest {
+    let stale_files: Vec<OtherFile> = output::other_files(&prepared)
+        .into_iter()
+        .filter(|file| !manifest.holds(folder.dir(), file))
+        .collect();
+    if to_build.is_empty() && stale_files.is_empty() && had_manifest {
         return Ok(BuildReport {
             year_dir: folder.dir().to_path_buf(),
             written: Vec::new(),
             failures: Vec::new(),
+            index_failure: None,
             up_to_date,
             wrote_anything: false,
             notes,
@@ -142,8 +145,8 @@ pub(crate) fn build(
     for letter in &to_build {
         dropped |= manifest.letters.remove(&letter.file).is_some();
     }
-    for (name, _) in &statistics_files {
-        dropped |= manifest.files.remove(*name).is_some();
+    for file in &stale_files {
+        dropped |= manifest.files.remove(&file.name).is_some();
     }
     let dropped_orphans = manifest.forget_missing_orphans(folder.dir(), publication);
     manifest.run = run;
@@ -152,7 +155,15 @@ pub(crate) fn build(
     }
 
     let recorder = Recorder::new(manifest, &folder);
-    let results = make_letters(&prepared, &to_build, options, &recorder, progress);
+    // The index is compiled here while the workers make the letters.
+    let (results, index) = std::thread::scope(|scope| {
+        let index = scope.spawn(|| compile_index(&prepared, &stale_files));
+        let results = make_letters(&prepared, &to_build, options, &recorder, progress);
+        (
+            results,
+            index.join().expect("compiling the index does not panic"),
+        )
+    });
     let mut written = Vec::new();
     let mut failures = Vec::new();
     for (letter, result) in to_build.iter().zip(results) {
@@ -166,8 +177,12 @@ pub(crate) fn build(
             }),
         }
     }
+    let (index, index_failure) = match index {
+        Ok(index) => (index, None),
+        Err(error) => (None, Some(error)),
+    };
     let mut manifest = recorder.into_manifest();
-    let unfinished = write_statistics(&folder, &mut manifest, &statistics_files)
+    let unfinished = write_other_files(&folder, &mut manifest, &stale_files, index)
         .and_then(|()| folder.make_durable())
         .and_then(|()| manifest.write(&folder))
         .err();
@@ -182,6 +197,7 @@ pub(crate) fn build(
         year_dir: folder.dir().to_path_buf(),
         written,
         failures,
+        index_failure,
         up_to_date,
         wrote_anything: true,
         notes,
@@ -190,19 +206,42 @@ pub(crate) fn build(
     })
 }
 
-/// Writes the statistics files that changed and records them.
-fn write_statistics(
+/// The site's index, compiled when it is among the files to write.
+fn compile_index(
+    prepared: &Prepared,
+    stale_files: &[OtherFile],
+) -> Result<Option<Vec<u8>>, RenderError> {
+    let Some(data) = stale_files.iter().find_map(|file| match &file.content {
+        Content::Index { data, .. } => Some(data),
+        Content::Bytes(_) => None,
+    }) else {
+        return Ok(None);
+    };
+    let date = prepared.publication.config.letter_date;
+    render::render_index(&prepared.template, data.clone(), date).map(Some)
+}
+
+/// Writes the other files that changed (the index only if it compiled) and records them.
+fn write_other_files(
     folder: &YearFolder,
     manifest: &mut Manifest,
-    files: &[(&str, Vec<u8>)],
+    files: &[OtherFile],
+    index: Option<Vec<u8>>,
 ) -> Result<(), WriteError> {
-    for (name, bytes) in files {
-        folder.write_file(name, "statistics", |writer| writer.write_all(bytes))?;
+    for file in files {
+        let (bytes, inputs_digest) = match &file.content {
+            Content::Bytes(bytes) => (bytes.as_slice(), None),
+            Content::Index { inputs_digest, .. } => match &index {
+                Some(index) => (index.as_slice(), Some(inputs_digest.clone())),
+                None => continue,
+            },
+        };
+        folder.write_file(&file.name, "other", |writer| writer.write_all(bytes))?;
         manifest.files.insert(
-            name.to_string(),
+            file.name.clone(),
             FileEntry {
-                sha256: digest::sha256(bytes),
-                bytes: bytes.len() as u64,
+                inputs_digest,
+                ..FileEntry::of(bytes)
             },
         );
     }
@@ -311,7 +350,7 @@ fn make_letters(
         let letter = &letters[slot];
         let result = rendered
             .map_err(LetterError::from)
-            .and_then(|pdf| put_in_place(recorder, prepared, letter, &pdf));
+            .and_then(|rendered| put_in_place(recorder, prepared, letter, &rendered));
         progress.letter_done(&publication.authorities[letter.index].name);
         *results[slot].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
     });
@@ -328,13 +367,9 @@ fn make_letters(
 
 /// What a worker needs to know of a letter besides its data and commentary.
 fn job(publication: &Publication, letter: &PlannedLetter) -> Job {
-    let authority = &publication.authorities[letter.index];
     Job {
         title: letter.made_from.data.title.clone(),
-        ident: format!(
-            "annual-review-{}-{}",
-            publication.config.year, authority.code
-        ),
+        ident: ident(publication, letter.index),
         date: publication.config.letter_date,
         commentary: publication.commentary[letter.index]
             .as_ref()
@@ -342,22 +377,48 @@ fn job(publication: &Publication, letter: &PlannedLetter) -> Job {
     }
 }
 
-/// Writes a made letter into its place and records it in the manifest.
+/// The PDF's stable identifier: the year and the authority's code.
+fn ident(publication: &Publication, index: usize) -> String {
+    format!(
+        "annual-review-{}-{}",
+        publication.config.year, publication.authorities[index].code
+    )
+}
+
+/// Letter `index` as the renderer takes it, in this process (for the benchmark's floor).
+pub(crate) fn letter_source(prepared: &Prepared, index: usize, data: Vec<u8>) -> LetterSource<'_> {
+    let publication = &prepared.publication;
+    let commentary = publication.commentary[index].as_ref();
+    LetterSource {
+        title: crate::letter::letter_data(publication, &prepared.statistics, index).title,
+        data,
+        commentary: commentary.map(|c| (c.text.as_str(), c.path.as_path())),
+        ident: ident(publication, index),
+        date: publication.config.letter_date,
+    }
+}
+
+/// Puts a made letter, its web page and the site's copy of the letter in place, and records them
+/// in the manifest.
 fn put_in_place(
     recorder: &Recorder,
     prepared: &Prepared,
     letter: &PlannedLetter,
-    pdf: &[u8],
+    rendered: &Rendered,
 ) -> Result<(), LetterError> {
-    recorder.folder.write_letter(&letter.file, pdf)?;
     let authority = &prepared.publication.authorities[letter.index];
+    let folder = recorder.folder;
+    folder.write_letter(&letter.file, &rendered.pdf)?;
+    folder.write_page(&site::page_file(&authority.slug), &rendered.html)?;
+    folder.link_letter(&letter.file, &site::site_letter_file(&authority.slug))?;
     recorder.record(
         letter.file.clone(),
         LetterEntry {
             code: authority.code.clone(),
             name: authority.name.clone(),
-            sha256: digest::sha256(pdf),
-            bytes: pdf.len() as u64,
+            sha256: digest::sha256(&rendered.pdf),
+            bytes: rendered.pdf.len() as u64,
+            page: FileEntry::of(&rendered.html),
             inputs_digest: letter.inputs_digest.clone(),
             made_from: letter.made_from.clone(),
         },

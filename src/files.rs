@@ -157,6 +157,28 @@ impl Batch {
         Ok(())
     }
 
+    /// Puts `from`'s file at `to` as well, atomically: a hard link where the file system has them
+    /// (the same bytes, no copy), a copy otherwise; durable after the next
+    /// [`Batch::make_durable`].
+    pub(crate) fn link(&self, from: &Path, to: &Path, kind: &str) -> Result<(), CopyError> {
+        let dir = parent(to);
+        std::fs::create_dir_all(dir).map_err(|e| CopyError::Write(WriteError::new(dir, e)))?;
+        let temporary = temporary_in(dir);
+        if std::fs::hard_link(from, &temporary).is_err() {
+            return self.copy(from, to, kind);
+        }
+        let renamed = failpoint::pass(&format!("write:{kind}"))
+            .and_then(|()| std::fs::rename(&temporary, to));
+        if let Err(error) = renamed {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(CopyError::Write(WriteError::new(to, error)));
+        }
+        failpoint::pass(&format!("renamed:{kind}"))
+            .map_err(|e| CopyError::Write(WriteError::new(to, e)))?;
+        self.track(to);
+        Ok(())
+    }
+
     /// Counts a file put in place by other means (a hard link) among those to make durable.
     pub(crate) fn track(&self, path: &Path) {
         self.pending

@@ -50,6 +50,8 @@ pub(crate) struct Period {
 pub(crate) struct AuthorityData {
     pub(crate) code: String,
     pub(crate) name: String,
+    /// The letter's file name without `.pdf`, and its web page's without `.html`.
+    pub(crate) slug: String,
     /// e.g. "County Council"
     #[serde(rename = "type")]
     pub(crate) kind: String,
@@ -118,6 +120,15 @@ pub(crate) struct Spread {
     pub(crate) quarter: Option<u8>,
 }
 
+/// The reporting period in words.
+pub(crate) fn period(config: &crate::input::PublicationConfig) -> Period {
+    Period {
+        start: long_date(config.period_start),
+        end: long_date(config.period_end),
+        end_numeric: config.period_end.format("%d/%m/%y").to_string(),
+    }
+}
+
 /// "21 July 2021"
 pub(crate) fn long_date(date: NaiveDate) -> String {
     date.format("%-d %B %Y").to_string()
@@ -133,10 +144,6 @@ pub(crate) fn letter_data(
     let authority = &publication.authorities[index];
     let counts = &statistics.counts[index];
     let heading = format!("Annual Review letter {}", config.letter_date.year());
-    let figure = |statistic: Statistic| {
-        let rate = statistic.rate(counts);
-        figure(statistics, authority.kind, statistic, rate)
-    };
     let mut categories: Vec<CategoryRow> = publication
         .extract
         .categories
@@ -161,14 +168,11 @@ pub(crate) fn letter_data(
         year: config.year.clone(),
         letter_date: long_date(config.letter_date),
         publish_date: long_date(config.publish_date),
-        period: Period {
-            start: long_date(config.period_start),
-            end: long_date(config.period_end),
-            end_numeric: config.period_end.format("%d/%m/%y").to_string(),
-        },
+        period: period(config),
         authority: AuthorityData {
             code: authority.code.clone(),
             name: authority.name.clone(),
+            slug: authority.slug.clone(),
             kind: authority.kind.label().to_string(),
             group: authority.kind.plural().to_string(),
             recipient: authority.recipient.clone(),
@@ -186,12 +190,20 @@ pub(crate) fn letter_data(
             })
             .collect(),
         categories,
-        statistics: Figures {
-            upheld: figure(Statistic::UpheldRate),
-            compliance: figure(Statistic::Compliance),
-            remedy: figure(Statistic::SatisfactoryRemedy),
-        },
+        statistics: figures(publication, statistics, index),
         average_method: statistics.method.label().to_string(),
+    }
+}
+
+/// The three statistics of authority `index` as its letter prints them.
+pub(crate) fn figures(publication: &Publication, statistics: &Statistics, index: usize) -> Figures {
+    let kind = publication.authorities[index].kind;
+    let counts = &statistics.counts[index];
+    let figure = |statistic: Statistic| figure(statistics, kind, statistic, statistic.rate(counts));
+    Figures {
+        upheld: figure(Statistic::UpheldRate),
+        compliance: figure(Statistic::Compliance),
+        remedy: figure(Statistic::SatisfactoryRemedy),
     }
 }
 

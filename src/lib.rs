@@ -86,30 +86,33 @@ pub mod bench {
                 .position(|a| a.code == code)
         }
 
-        /// The PDF of letter `index`.
-        pub fn render(&self, index: usize) -> Result<Vec<u8>, String> {
+        /// The PDF and the web page of letter `index`.
+        pub fn render(&self, index: usize) -> Result<(Vec<u8>, Vec<u8>), String> {
+            crate::render::render(&self.prepared.template, &self.source(index))
+                .map(|rendered| (rendered.pdf, rendered.html))
+                .map_err(|e| e.to_string())
+        }
+
+        /// The PDF of letter `index` alone, without its web page.
+        pub fn render_pdf(&self, index: usize) -> Result<Vec<u8>, String> {
+            crate::render::render_pdf(&self.prepared.template, &self.source(index))
+                .map_err(|e| e.to_string())
+        }
+
+        /// The site's index page.
+        pub fn render_index(&self) -> Result<Vec<u8>, String> {
             let publication = &self.prepared.publication;
-            let authority = &publication.authorities[index];
-            let commentary = publication.commentary[index].as_ref();
-            crate::render::render(
+            let data = crate::output::site::index_data(publication, &self.prepared.statistics);
+            crate::render::render_index(
                 &self.prepared.template,
-                &crate::render::LetterSource {
-                    data: self.data[index].clone(),
-                    commentary: commentary.map(|c| (c.text.as_str(), c.path.as_path())),
-                    title: crate::letter::letter_data(
-                        publication,
-                        &self.prepared.statistics,
-                        index,
-                    )
-                    .title,
-                    ident: format!(
-                        "annual-review-{}-{}",
-                        publication.config.year, authority.code
-                    ),
-                    date: publication.config.letter_date,
-                },
+                data,
+                publication.config.letter_date,
             )
             .map_err(|e| e.to_string())
+        }
+
+        fn source(&self, index: usize) -> crate::render::LetterSource<'_> {
+            crate::build::letter_source(&self.prepared, index, self.data[index].clone())
         }
     }
 }

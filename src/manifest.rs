@@ -20,11 +20,11 @@ use crate::digest;
 use crate::files::WriteError;
 use crate::input::Publication;
 use crate::letter::LetterData;
-use crate::output::{self, YearFolder, statistics};
+use crate::output::{self, Content, OtherFile, YearFolder, site, statistics};
 
 pub(crate) const MANIFEST_FILE: &str = "manifest.json";
-/// Bumped when the manifest's shape changes incompatibly.
-const FORMAT: u32 = 1;
+/// Bumped when the manifest's shape changes incompatibly (2: the web edition's pages).
+const FORMAT: u32 = 2;
 
 /// The tool's name and version, as recorded in manifests and PDFs.
 pub(crate) fn tool() -> String {
@@ -40,7 +40,8 @@ pub(crate) struct Manifest {
     pub(crate) run: RunParameters,
     /// Letters by file, relative to the year's folder: `letters/kent-county-council.pdf`.
     pub(crate) letters: BTreeMap<String, LetterEntry>,
-    /// Other files of the year's folder: `statistics.csv`, `statistics.json`.
+    /// Other files of the year's folder: `statistics.csv`, `statistics.json` and the site's
+    /// index, data and assets (`site/index.html`, …).
     pub(crate) files: BTreeMap<String, FileEntry>,
 }
 
@@ -66,6 +67,20 @@ pub(crate) struct RunParameters {
 pub(crate) struct FileEntry {
     pub(crate) sha256: String,
     pub(crate) bytes: u64,
+    /// For a file compiled from data (the site's index): the SHA-256 of what it was made from,
+    /// so that a build knows it is current without compiling it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) inputs_digest: Option<String>,
+}
+
+impl FileEntry {
+    pub(crate) fn of(bytes: &[u8]) -> FileEntry {
+        FileEntry {
+            sha256: digest::sha256(bytes),
+            bytes: bytes.len() as u64,
+            inputs_digest: None,
+        }
+    }
 }
 
 /// One letter: the file, and what it was made from.
@@ -75,10 +90,48 @@ pub(crate) struct LetterEntry {
     pub(crate) name: String,
     pub(crate) sha256: String,
     pub(crate) bytes: u64,
+    /// The letter's web page, `site/councils/<slug>.html`, made with it. (The site's copy of the
+    /// letter, `site/letters/<slug>.pdf`, is the letter's own file.)
+    pub(crate) page: FileEntry,
     /// The SHA-256 of `made_from`, serialized as JSON.
     pub(crate) inputs_digest: String,
     /// Shared with the build's plan: one copy per letter in memory.
     pub(crate) made_from: Arc<MadeFrom>,
+}
+
+/// What of a letter is not on disk as recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mismatch {
+    Letter,
+    Page,
+    SiteLetter,
+}
+
+impl LetterEntry {
+    /// The files of the letter `file` (the letter, its page, the site's copy) that are missing or
+    /// differ from the record; empty when all hold.
+    pub(crate) fn on_disk(&self, year_dir: &Path, file: &str) -> Vec<Mismatch> {
+        let slug = output::slug_of_letter_file(file).unwrap_or_default();
+        let mut mismatches = Vec::new();
+        if !file_matches(&year_dir.join(file), &self.sha256, self.bytes) {
+            mismatches.push(Mismatch::Letter);
+        }
+        if !file_matches(
+            &year_dir.join(site::page_file(slug)),
+            &self.page.sha256,
+            self.page.bytes,
+        ) {
+            mismatches.push(Mismatch::Page);
+        }
+        if !file_matches(
+            &year_dir.join(site::site_letter_file(slug)),
+            &self.sha256,
+            self.bytes,
+        ) {
+            mismatches.push(Mismatch::SiteLetter);
+        }
+        mismatches
+    }
 }
 
 /// Everything a letter's bytes depend on.
@@ -112,12 +165,12 @@ pub(crate) enum ReadError {
         #[source]
         source: serde_json::Error,
     },
-    #[error("`{}` lists `{file}`, which is not a file of a publication (expected `letters/<name>.pdf`, {})", .path.display(), known_files())]
+    #[error("`{}` lists `{file}`, which is not a file of a publication (expected `letters/<name>.pdf`, {}, or a file of the site's index, data or assets)", .path.display(), known_files())]
     Foreign { path: PathBuf, file: String },
 }
 
 fn known_files() -> String {
-    statistics::FILES.map(|f| format!("`{f}`")).join(" or ")
+    statistics::FILES.map(|f| format!("`{f}`")).join(", ")
 }
 
 impl Manifest {
@@ -151,10 +204,9 @@ impl Manifest {
             .keys()
             .find(|file| !output::is_letter_file(file))
             .or_else(|| {
-                manifest
-                    .files
-                    .keys()
-                    .find(|file| !statistics::FILES.contains(&file.as_str()))
+                manifest.files.keys().find(|file| {
+                    !statistics::FILES.contains(&file.as_str()) && !site::is_site_file(file)
+                })
             });
         if let Some(file) = foreign {
             return Err(ReadError::Foreign {
@@ -176,19 +228,24 @@ impl Manifest {
     }
 
     /// Whether the letter `file` is recorded as made from `inputs_digest` and is still on disk
-    /// exactly as recorded.
+    /// exactly as recorded, with its page and the site's copy.
     pub(crate) fn is_current(&self, year_dir: &Path, file: &str, inputs_digest: &str) -> bool {
         self.letters.get(file).is_some_and(|entry| {
-            entry.inputs_digest == inputs_digest
-                && file_matches(&year_dir.join(file), &entry.sha256, entry.bytes)
+            entry.inputs_digest == inputs_digest && entry.on_disk(year_dir, file).is_empty()
         })
     }
 
-    /// Whether the other file `name` is recorded with exactly `bytes` and is on disk as recorded.
-    pub(crate) fn holds(&self, year_dir: &Path, name: &str, bytes: &[u8]) -> bool {
-        self.files.get(name).is_some_and(|entry| {
-            entry.sha256 == digest::sha256(bytes)
-                && file_matches(&year_dir.join(name), &entry.sha256, entry.bytes)
+    /// Whether the other file is recorded as it should be now (its bytes, or what it was made
+    /// from) and is on disk as recorded.
+    pub(crate) fn holds(&self, year_dir: &Path, file: &OtherFile) -> bool {
+        self.files.get(&file.name).is_some_and(|entry| {
+            let recorded = match &file.content {
+                Content::Bytes(bytes) => entry.sha256 == digest::sha256(bytes),
+                Content::Index { inputs_digest, .. } => {
+                    entry.inputs_digest.as_deref() == Some(inputs_digest.as_str())
+                }
+            };
+            recorded && file_matches(&year_dir.join(&file.name), &entry.sha256, entry.bytes)
         })
     }
 

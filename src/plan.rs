@@ -57,6 +57,7 @@ pub(crate) struct PlannedLetter {
     pub(crate) index: usize,
     /// The file, relative to the year's folder: `letters/<slug>.pdf`.
     pub(crate) file: String,
+    pub(crate) slug: String,
     pub(crate) made_from: Arc<MadeFrom>,
     pub(crate) inputs_digest: String,
 }
@@ -79,6 +80,7 @@ pub(crate) fn plan_letter(prepared: &Prepared, index: usize) -> PlannedLetter {
     PlannedLetter {
         index,
         file: output::letter_file(&publication.authorities[index].slug),
+        slug: publication.authorities[index].slug.clone(),
         inputs_digest: made_from.digest(),
         made_from: Arc::new(made_from),
     }

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::letter::{Figure, LetterData};
-use crate::manifest::{self, LetterEntry, Manifest};
-use crate::output::{self, YearFolder};
+use crate::manifest::{self, LetterEntry, Manifest, Mismatch};
+use crate::output::{self, Content, OtherFile, YearFolder, site};
 use crate::plan::{self, PlannedLetter, PrepareError, Prepared};
 use crate::stats::Statistic;
 
@@ -34,15 +34,27 @@ impl Change {
     }
 }
 
-/// One letter that a build would write, or that no longer belongs.
+/// One letter that a build would write (with its web page), or that no longer belongs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct StatusEntry {
     pub(crate) change: Change,
     /// Relative to the year's folder.
     pub(crate) file: String,
+    /// The letter's web page, relative to the year's folder.
+    pub(crate) page: String,
     pub(crate) code: String,
     pub(crate) name: String,
     pub(crate) reasons: Vec<String>,
+}
+
+/// A file other than a letter and its page that a build would write: a statistics file, the
+/// site's index, data or assets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct FileStatus {
+    pub(crate) change: Change,
+    /// Relative to the year's folder.
+    pub(crate) file: String,
+    pub(crate) reason: String,
 }
 
 /// The state of a year's output against the current input.
@@ -52,6 +64,7 @@ pub(crate) struct StatusReport {
     pub(crate) year_dir: PathBuf,
     pub(crate) letters: Vec<StatusEntry>,
     pub(crate) up_to_date: usize,
+    pub(crate) files: Vec<FileStatus>,
 }
 
 /// Compares the input in `input` with the manifest under `output`.
@@ -77,6 +90,7 @@ pub(crate) fn compare(prepared: &Prepared, output: &Path) -> Result<StatusReport
         let entry = |change, reasons| StatusEntry {
             change,
             file: letter.file.clone(),
+            page: site::page_file(&authority.slug),
             code: authority.code.clone(),
             name: authority.name.clone(),
             reasons,
@@ -118,17 +132,56 @@ pub(crate) fn compare(prepared: &Prepared, output: &Path) -> Result<StatusReport
             letters.push(StatusEntry {
                 change: Change::Orphaned,
                 file: file.clone(),
+                page: site::page_file(output::slug_of_letter_file(file).unwrap_or_default()),
                 code: recorded.code.clone(),
                 name: recorded.name.clone(),
                 reasons: vec![reason],
             });
         }
     }
+    let files = output::other_files(prepared)
+        .into_iter()
+        .filter_map(|file| file_status(&year_dir, manifest.as_ref(), &file))
+        .collect();
     Ok(StatusReport {
         year: publication.config.year.clone(),
         year_dir,
         letters,
         up_to_date,
+        files,
+    })
+}
+
+/// Why a build would write `file`, if it would.
+fn file_status(
+    year_dir: &Path,
+    manifest: Option<&Manifest>,
+    file: &OtherFile,
+) -> Option<FileStatus> {
+    if manifest.is_some_and(|m| m.holds(year_dir, file)) {
+        return None;
+    }
+    let recorded = manifest.and_then(|m| m.files.get(&file.name));
+    let (change, reason) = match (recorded, &file.content) {
+        (None, _) => (Change::New, "not built yet"),
+        (Some(entry), _)
+            if !manifest::file_matches(&year_dir.join(&file.name), &entry.sha256, entry.bytes) =>
+        {
+            (
+                Change::Changed,
+                "the file is missing or differs from the one the manifest records",
+            )
+        }
+        (Some(_), Content::Index { .. }) => (
+            Change::Changed,
+            "the figures it shows, or the template, changed",
+        ),
+        (Some(_), Content::Bytes(_)) => (Change::Changed, "its content changed"),
+    };
+    Some(FileStatus {
+        change,
+        file: file.name.clone(),
+        reason: reason.to_string(),
     })
 }
 
@@ -146,11 +199,20 @@ pub(crate) enum StatusError {
 /// Why the recorded letter differs from what the input would make now; empty when it does not.
 fn reasons(year_dir: &Path, recorded: &LetterEntry, planned: &PlannedLetter) -> Vec<String> {
     let mut reasons = Vec::new();
-    let path = year_dir.join(&planned.file);
-    if !path.exists() {
-        reasons.push("the letter's file is missing".to_string());
-    } else if !manifest::file_matches(&path, &recorded.sha256, recorded.bytes) {
-        reasons.push("the letter's file differs from the one the manifest records".to_string());
+    for mismatch in recorded.on_disk(year_dir, &planned.file) {
+        let (what, path) = match mismatch {
+            Mismatch::Letter => ("the letter's file", planned.file.clone()),
+            Mismatch::Page => ("its web page", site::page_file(&planned.slug)),
+            Mismatch::SiteLetter => (
+                "the site's copy of the letter",
+                site::site_letter_file(&planned.slug),
+            ),
+        };
+        reasons.push(if year_dir.join(path).exists() {
+            format!("{what} differs from the one the manifest records")
+        } else {
+            format!("{what} is missing")
+        });
     }
     if recorded.inputs_digest == planned.inputs_digest {
         return reasons;

@@ -274,6 +274,10 @@ pub struct Floor {
     /// Every letter once, in order, in one thread after a warm-up: the batch without the process.
     pub sequential_wall: Stats,
     pub sequential_cpu: f64,
+    /// The same letters as PDFs only, without their web pages.
+    pub sequential_pdf_cpu: f64,
+    /// The site's index page.
+    pub index_wall: Stats,
     /// The first letter of a fresh process (cold caches), for context.
     pub cold_wall: f64,
 }
@@ -330,8 +334,27 @@ fn measure_floor(input: &Path, templates: &Path) -> Result<Floor> {
         sequential.push(render(i)?.as_secs_f64());
     }
     let sequential_cpu = (self_cpu() - cpu).as_secs_f64() / letters.len() as f64;
+    // The same without the web pages, side by side: what the web edition costs per letter.
+    evict(0);
+    for &i in others.iter().take(5) {
+        letters.render_pdf(i).map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    let cpu = self_cpu();
+    for i in 0..letters.len() {
+        letters.render_pdf(i).map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    let sequential_pdf_cpu = (self_cpu() - cpu).as_secs_f64() / letters.len() as f64;
+    // The site's index, compiled once per build that changes it.
+    let mut index = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        letters.render_index().map_err(|e| anyhow::anyhow!("{e}"))?;
+        index.push(started.elapsed().as_secs_f64());
+    }
     evict(0);
     Ok(Floor {
+        sequential_pdf_cpu,
+        index_wall: Stats::of(index.into_iter()),
         kent_wall: Stats::of(kent_times.into_iter()),
         kent_cpu: kent_cpu.as_secs_f64() / N as f64,
         identical_wall: Stats::of(identical.into_iter()),

@@ -27,7 +27,7 @@ use self::staging::Staging;
 pub(crate) use self::verify::{Finding, verify};
 use crate::files::{self, Batch, CopyError, Lock, LockError, WriteError};
 use crate::manifest::{self, MANIFEST_FILE, Manifest};
-use crate::output::{OutputError, YearFolder, statistics};
+use crate::output::{self, OutputError, YearFolder, site};
 use crate::plan::{self, PrepareError};
 use crate::status::{self, Change, StatusError, StatusReport};
 
@@ -188,17 +188,6 @@ pub(crate) fn archive(options: &ArchiveOptions) -> Result<Archived, ArchiveError
         year: year.clone(),
         manifest: folder.join(MANIFEST_FILE),
     })?;
-    let current_statistics = statistics::render(&prepared.publication, &prepared.statistics);
-    if let Some((name, _)) = current_statistics
-        .iter()
-        .find(|(name, bytes)| !manifest.holds(folder.dir(), name, bytes))
-    {
-        return Err(ArchiveError::Incomplete {
-            year,
-            year_dir: folder.dir().to_path_buf(),
-            missing: format!("  `{name}` is not built from the current input"),
-        });
-    }
     let payload = payload(&folder, &manifest)?;
 
     let bag = files::contained(&options.archive, &year).map_err(|source| OutputError::Year {
@@ -239,9 +228,11 @@ pub(crate) fn archive(options: &ArchiveOptions) -> Result<Archived, ArchiveError
     Ok(Archived { outcome, recovered })
 }
 
-/// Refuses a publication with letters not built, not current, or no longer in the register.
+/// Refuses a publication with letters (or their pages) not built, not current, or no longer in
+/// the register, or with other files (statistics, the site's index, data and assets) not built
+/// from the current input.
 fn check_complete(report: &StatusReport) -> Result<(), ArchiveError> {
-    if report.letters.is_empty() {
+    if report.letters.is_empty() && report.files.is_empty() {
         return Ok(());
     }
     const SHOWN: usize = 10;
@@ -284,6 +275,16 @@ fn check_complete(report: &StatusReport) -> Result<(), ArchiveError> {
             shown.join(", ")
         ));
     }
+    for file in &report.files {
+        missing.push(format!(
+            "  `{}` {}",
+            file.file,
+            match file.change {
+                Change::New => "is not built",
+                _ => "is not current with the input",
+            }
+        ));
+    }
     Err(ArchiveError::Incomplete {
         year: report.year.clone(),
         year_dir: report.year_dir.clone(),
@@ -295,18 +296,18 @@ fn check_complete(report: &StatusReport) -> Result<(), ArchiveError> {
 /// and only from inside the year's folder (the manifest's keys were checked when it was read).
 fn payload(folder: &YearFolder, manifest: &Manifest) -> Result<Vec<PayloadFile>, ArchiveError> {
     let mut files = Vec::new();
-    let recorded = manifest
-        .letters
-        .iter()
-        .map(|(file, entry)| (file, &entry.sha256, entry.bytes))
-        .chain(
-            manifest
-                .files
-                .iter()
-                .map(|(file, entry)| (file, &entry.sha256, entry.bytes)),
-        );
+    let mut recorded: Vec<(String, &str, u64)> = Vec::new();
+    for (file, entry) in &manifest.letters {
+        let slug = output::slug_of_letter_file(file).unwrap_or_default();
+        recorded.push((file.clone(), &entry.sha256, entry.bytes));
+        recorded.push((site::page_file(slug), &entry.page.sha256, entry.page.bytes));
+        recorded.push((site::site_letter_file(slug), &entry.sha256, entry.bytes));
+    }
+    for (file, entry) in &manifest.files {
+        recorded.push((file.clone(), &entry.sha256, entry.bytes));
+    }
     for (file, sha256, bytes) in recorded {
-        let source = folder.join(file);
+        let source = folder.join(&file);
         if !manifest::file_matches(&source, sha256, bytes) {
             return Err(ArchiveError::Inconsistent {
                 file: source,
@@ -314,9 +315,9 @@ fn payload(folder: &YearFolder, manifest: &Manifest) -> Result<Vec<PayloadFile>,
             });
         }
         files.push(PayloadFile {
-            logical: file.clone(),
+            logical: file,
             source,
-            sha256: sha256.clone(),
+            sha256: sha256.to_string(),
             bytes,
         });
     }

@@ -357,15 +357,25 @@ fn run_status(args: StatusArgs) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     for entry in &report.letters {
-        out!("{:<9}{} ({})", entry.change.label(), entry.file, entry.name);
+        out!(
+            "{:<9}{}, {} ({})",
+            entry.change.label(),
+            entry.file,
+            entry.page,
+            entry.name
+        );
         for reason in &entry.reasons {
             out!("         {reason}");
         }
     }
+    for file in &report.files {
+        out!("{:<9}{}", file.change.label(), file.file);
+        out!("         {}", file.reason);
+    }
     let changes = |change| report.letters.iter().filter(|e| e.change == change).count();
-    if report.letters.is_empty() {
+    if report.letters.is_empty() && report.files.is_empty() {
         out!(
-            "{} of {} {} up to date",
+            "{} of {} {} up to date, with their pages and the site",
             if report.up_to_date == 1 {
                 "the 1 letter".to_string()
             } else {
@@ -376,11 +386,12 @@ fn run_status(args: StatusArgs) -> ExitCode {
         );
     } else {
         out!(
-            "{} new, {} changed, {} orphaned; {} up to date",
+            "letters and their pages: {} new, {} changed, {} orphaned; {} up to date; other files: {} to write",
             thousands(changes(Change::New)),
             thousands(changes(Change::Changed)),
             thousands(changes(Change::Orphaned)),
-            thousands(report.up_to_date)
+            thousands(report.up_to_date),
+            thousands(report.files.len())
         );
     }
     ExitCode::SUCCESS
@@ -501,7 +512,12 @@ fn run_build(args: BuildArgs) -> ExitCode {
             }
         }
     }
-    let letters_dir = report.year_dir.join(crate::output::LETTERS_DIR);
+    if let Some(error) = &report.index_failure {
+        say!("error: the site's index page failed:");
+        for line in error.to_string().lines() {
+            say!("  {line}");
+        }
+    }
     let up_to_date = if report.up_to_date > 0 {
         format!(" ({} already up to date)", thousands(report.up_to_date))
     } else {
@@ -513,9 +529,9 @@ fn run_build(args: BuildArgs) -> ExitCode {
         format!(", {} failed,", thousands(report.failures.len()))
     };
     say!(
-        "wrote {}{up_to_date} in `{}`{failed} in {:.1} s",
+        "wrote {} and their web pages{up_to_date} in `{}`{failed} in {:.1} s",
         count(report.written.len(), "letter"),
-        letters_dir.display(),
+        report.year_dir.display(),
         report.elapsed.as_secs_f64()
     );
     if let Some(error) = &report.unfinished {
@@ -526,7 +542,7 @@ fn run_build(args: BuildArgs) -> ExitCode {
         say!("  hint: free the space or fix the folder, then build again: it completes the rest");
         return ExitCode::from(1);
     }
-    if report.failures.is_empty() {
+    if report.failures.is_empty() && report.index_failure.is_none() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

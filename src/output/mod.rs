@@ -12,11 +12,12 @@
 //! letter is compiled, and temporary files a killed run left behind are removed. `archive` opens
 //! it for reading, with a shared lock, so it works on a folder it cannot write.
 
+pub(crate) mod site;
 pub(crate) mod statistics;
 
 use std::path::{Path, PathBuf};
 
-use crate::files::{self, Batch, Lock, LockError, PathError, WriteError};
+use crate::files::{self, Batch, CopyError, Lock, LockError, PathError, WriteError};
 
 pub(crate) const LETTERS_DIR: &str = "letters";
 const LOCK_FILE: &str = ".lock";
@@ -26,11 +27,16 @@ pub(crate) fn letter_file(slug: &str) -> String {
     format!("{LETTERS_DIR}/{slug}.pdf")
 }
 
-/// Whether `file` (relative to the year's folder) has the form of a letter: `letters/<name>.pdf`.
-pub(crate) fn is_letter_file(file: &str) -> bool {
+/// The slug of a letter file `letters/<slug>.pdf`, when `file` has that form.
+pub(crate) fn slug_of_letter_file(file: &str) -> Option<&str> {
     file.strip_prefix("letters/")
         .and_then(|rest| rest.strip_suffix(".pdf"))
-        .is_some_and(|slug| !slug.is_empty() && !slug.contains('/') && !slug.starts_with('.'))
+        .filter(|slug| !slug.is_empty() && !slug.contains(['/', '\\']) && !slug.starts_with('.'))
+}
+
+/// Whether `file` (relative to the year's folder) has the form of a letter: `letters/<name>.pdf`.
+pub(crate) fn is_letter_file(file: &str) -> bool {
+    slug_of_letter_file(file).is_some()
 }
 
 /// Why the output folder could not be opened.
@@ -101,8 +107,13 @@ impl YearFolder {
             source,
         })?;
         let lock = Lock::exclusive(&dir, &dir.join(LOCK_FILE), "writing to")?;
-        files::remove_temporaries(&dir);
-        files::remove_temporaries(&letters);
+        for folder in walkdir::WalkDir::new(&dir)
+            .into_iter()
+            .flatten()
+            .filter(|entry| entry.file_type().is_dir())
+        {
+            files::remove_temporaries(folder.path());
+        }
         Ok(YearFolder {
             dir,
             batch: Batch::default(),
@@ -145,12 +156,28 @@ impl YearFolder {
         self.batch.write(&self.join(file), bytes, "letter")
     }
 
+    /// Puts a letter's web page in place; durable with the next [`YearFolder::make_durable`].
+    pub(crate) fn write_page(&self, file: &str, bytes: &[u8]) -> Result<(), WriteError> {
+        self.batch.write(&self.join(file), bytes, "page")
+    }
+
+    /// Puts the site's copy of the letter `letter` (in place already) at `copy`.
+    pub(crate) fn link_letter(&self, letter: &str, copy: &str) -> Result<(), WriteError> {
+        self.batch
+            .link(&self.join(letter), &self.join(copy), "site-letter")
+            .map_err(|error| match error {
+                CopyError::Read { path, source } => WriteError::new(&path, source),
+                CopyError::Write(error) => error,
+            })
+    }
+
     /// Makes every letter written so far durable: call before a manifest claims them.
     pub(crate) fn make_durable(&self) -> Result<(), WriteError> {
         self.batch.make_durable()
     }
 
-    /// Writes one of the folder's other files (statistics, manifest) durably.
+    /// Writes one of the folder's other files (statistics, the site's index and assets, the
+    /// manifest) durably.
     pub(crate) fn write_file(
         &self,
         name: &str,
@@ -159,6 +186,55 @@ impl YearFolder {
     ) -> Result<(), WriteError> {
         files::write_durable_with(&self.join(name), kind, write)
     }
+}
+
+/// A file of the year's folder other than the letters and their pages: what it should hold now.
+pub(crate) struct OtherFile {
+    /// Relative to the year's folder, e.g. `statistics.csv`, `site/index.html`.
+    pub(crate) name: String,
+    pub(crate) content: Content,
+}
+
+pub(crate) enum Content {
+    /// The bytes it should have.
+    Bytes(Vec<u8>),
+    /// A page compiled from the template and this data (the site's index): compiled only when
+    /// its inputs changed.
+    Index {
+        data: Vec<u8>,
+        inputs_digest: String,
+    },
+}
+
+/// Every file of the year's folder besides the letters and their pages, as the input and the
+/// template make them now: the statistics files, and the site's index, data and assets.
+pub(crate) fn other_files(prepared: &crate::plan::Prepared) -> Vec<OtherFile> {
+    let statistics_files = statistics::render(&prepared.publication, &prepared.statistics);
+    let mut files: Vec<OtherFile> = site::other_files(&prepared.template, &statistics_files)
+        .into_iter()
+        .chain(
+            statistics_files
+                .into_iter()
+                .map(|(name, bytes)| (name.to_string(), bytes)),
+        )
+        .map(|(name, bytes)| OtherFile {
+            name,
+            content: Content::Bytes(bytes),
+        })
+        .collect();
+    if prepared.template.has_index() {
+        let data = site::index_data(&prepared.publication, &prepared.statistics);
+        let inputs_digest =
+            crate::digest::sha256(&[prepared.template.digest().as_bytes(), b"\n", &data].concat());
+        files.push(OtherFile {
+            name: site::INDEX_FILE.to_string(),
+            content: Content::Index {
+                data,
+                inputs_digest,
+            },
+        });
+    }
+    files
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! The PDFs are PDF/A-2a and PDF/UA-1: tagged, titled, dated from the publication (never the
 //! clock) and identified by year and authority, so the same input gives the same bytes.
 
+mod html;
 pub(crate) mod pool;
 pub(crate) mod worker;
 mod world;
@@ -46,8 +47,34 @@ pub(crate) enum RenderError {
     Typst(Vec<String>),
 }
 
-/// Compiles one letter and exports it as PDF bytes.
-pub(crate) fn render(template: &Template, letter: &LetterSource) -> Result<Vec<u8>, RenderError> {
+/// One letter, in both editions.
+pub(crate) struct Rendered {
+    pub(crate) pdf: Vec<u8>,
+    /// The letter's web page.
+    pub(crate) html: Vec<u8>,
+}
+
+/// Compiles one letter from one world, once for the PDF and once for its web page: the page
+/// reuses the evaluation of the template and the data, and says the same words.
+pub(crate) fn render(template: &Template, letter: &LetterSource) -> Result<Rendered, RenderError> {
+    let world = LetterWorld::new(
+        template,
+        letter.data.clone(),
+        letter.commentary,
+        letter.date,
+    );
+    let document = compile(&world, letter)?;
+    let pdf = export(&world, &document, letter)?;
+    let html = html::compile(&world)?;
+    Ok(Rendered { pdf, html })
+}
+
+/// Compiles one letter to its PDF only (for the benchmark's side-by-side measure of the web
+/// edition's cost).
+pub(crate) fn render_pdf(
+    template: &Template,
+    letter: &LetterSource,
+) -> Result<Vec<u8>, RenderError> {
     let world = LetterWorld::new(
         template,
         letter.data.clone(),
@@ -56,6 +83,15 @@ pub(crate) fn render(template: &Template, letter: &LetterSource) -> Result<Vec<u
     );
     let document = compile(&world, letter)?;
     export(&world, &document, letter)
+}
+
+/// The site's index page: the template's `index.typ` with the year's data at `/site.json`.
+pub(crate) fn render_index(
+    template: &Template,
+    site_data: Vec<u8>,
+    date: NaiveDate,
+) -> Result<Vec<u8>, RenderError> {
+    html::compile(&LetterWorld::index(template, site_data, date))
 }
 
 /// Compiles one letter's world into pages; warnings count as errors.

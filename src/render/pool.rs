@@ -15,6 +15,7 @@ use std::sync::{Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use super::Rendered;
 use super::worker::{self, Answer, Hello, Job};
 
 /// How long a letter may compile, and how much memory its worker may hold.
@@ -109,7 +110,7 @@ impl Pool {
     pub(crate) fn run(
         &self,
         letters: &[Letter],
-        done: &(dyn Fn(usize, Result<Vec<u8>, LetterFailure>) + Sync),
+        done: &(dyn Fn(usize, Result<Rendered, LetterFailure>) + Sync),
     ) {
         let next = AtomicUsize::new(0);
         let watches: Vec<Mutex<Watch>> = (0..self.workers.clamp(1, letters.len().max(1)))
@@ -151,7 +152,7 @@ impl Pool {
         worker: &mut Option<Worker>,
         watch: &Mutex<Watch>,
         letter: &Letter,
-    ) -> Result<Vec<u8>, LetterFailure> {
+    ) -> Result<Rendered, LetterFailure> {
         if lock(watch).killed.is_some()
             && let Some(stale) = worker.take()
         {
@@ -167,7 +168,7 @@ impl Pool {
         let answer = running.make(letter);
         lock(watch).deadline = None;
         match answer {
-            Ok(Ok(pdf)) => Ok(pdf),
+            Ok(Ok(rendered)) => Ok(rendered),
             Ok(Err(failure)) => Err(failure),
             // The worker is gone: killed by the watchdog, or crashed.
             Err(_) => {
@@ -321,7 +322,7 @@ struct Worker {
 
 impl Worker {
     /// Sends a letter and reads the answer; an I/O error means the worker is gone.
-    fn make(&mut self, letter: &Letter) -> std::io::Result<Result<Vec<u8>, LetterFailure>> {
+    fn make(&mut self, letter: &Letter) -> std::io::Result<Result<Rendered, LetterFailure>> {
         worker::write_json(&mut self.stdin, &letter.job)?;
         worker::write_frame(&mut self.stdin, letter.data)?;
         worker::write_frame(&mut self.stdin, letter.commentary.unwrap_or("").as_bytes())?;
@@ -329,8 +330,9 @@ impl Worker {
         let gone = || std::io::Error::from(std::io::ErrorKind::UnexpectedEof);
         let answer = worker::read_json::<Answer>(&mut self.stdout)?.ok_or_else(gone)?;
         let pdf = worker::read_frame(&mut self.stdout)?.ok_or_else(gone)?;
+        let html = worker::read_frame(&mut self.stdout)?.ok_or_else(gone)?;
         Ok(match answer {
-            Answer::Made => Ok(pdf),
+            Answer::Made => Ok(Rendered { pdf, html }),
             Answer::Failed { diagnostics } => Err(LetterFailure::Typst(diagnostics)),
             Answer::Panicked { message } => Err(LetterFailure::Panicked(message)),
         })

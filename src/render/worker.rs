@@ -12,7 +12,8 @@
 //! - the worker first sends [`Hello`] (JSON): the template's digest, or why it could not load it;
 //! - the build sends a letter as three frames: [`Job`] (JSON), the letter's data (`/data.json`)
 //!   and its commentary (empty when [`Job::commentary`] is `None`);
-//! - the worker answers with two frames: [`Answer`] (JSON), then the PDF (empty on failure).
+//! - the worker answers with three frames: [`Answer`] (JSON), then the PDF and the web page (both
+//!   empty on failure).
 //!
 //! The worker stops when its standard input ends, and dies with the build if the build dies.
 
@@ -51,7 +52,7 @@ pub(crate) struct Job {
     pub(crate) commentary: Option<PathBuf>,
 }
 
-/// The worker's answer to a [`Job`]; on success the PDF follows.
+/// The worker's answer to a [`Job`]; on success the PDF and the web page follow.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) enum Answer {
     Made,
@@ -164,20 +165,22 @@ fn serve(template_dir: &Path) -> std::io::Result<()> {
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             super::render(&template, &source)
         }));
-        let (answer, pdf) = match result {
-            Ok(Ok(pdf)) => (Answer::Made, pdf),
+        let (answer, rendered) = match result {
+            Ok(Ok(rendered)) => (Answer::Made, Some(rendered)),
             Ok(Err(super::RenderError::Typst(diagnostics))) => {
-                (Answer::Failed { diagnostics }, Vec::new())
+                (Answer::Failed { diagnostics }, None)
             }
             Err(panic) => (
                 Answer::Panicked {
                     message: panic_message(&*panic),
                 },
-                Vec::new(),
+                None,
             ),
         };
         write_json(&mut output, &answer)?;
+        let (pdf, html) = rendered.map(|r| (r.pdf, r.html)).unwrap_or_default();
         write_frame(&mut output, &pdf)?;
+        write_frame(&mut output, &html)?;
         output.flush()?;
         made += 1;
         if made % EVICT_EVERY == 0 {

@@ -20,18 +20,24 @@ use typst::foundations::{Bytes, Datetime, Duration};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
-use typst::{Library, LibraryExt, World};
+use typst::{Feature, Library, LibraryExt, World};
 use typst_kit::fonts::FontStore;
 use walkdir::WalkDir;
 
 /// The letter's data, as JSON: `json("/data.json")` in the template.
 const DATA_PATH: &str = "/data.json";
+/// The site index's data, as JSON: `json("/site.json")` in `index.typ`.
+const SITE_DATA_PATH: &str = "/site.json";
+/// The site index's entry point inside the template folder.
+const INDEX_PATH: &str = "/index.typ";
 /// The council's commentary, if any: `include "/commentary.typ"` in the template.
 const COMMENTARY_PATH: &str = "/commentary.typ";
 /// The template's entry point inside its folder.
 const MAIN_PATH: &str = "/main.typ";
 
 static DATA_ID: LazyLock<FileId> = LazyLock::new(|| project_file(DATA_PATH));
+static SITE_DATA_ID: LazyLock<FileId> = LazyLock::new(|| project_file(SITE_DATA_PATH));
+static INDEX_ID: LazyLock<FileId> = LazyLock::new(|| project_file(INDEX_PATH));
 static COMMENTARY_ID: LazyLock<FileId> = LazyLock::new(|| project_file(COMMENTARY_PATH));
 
 /// The interned id of a fixed project path. Ids are never freed, so only fixed paths get one.
@@ -65,6 +71,8 @@ pub(crate) enum TemplateError {
 pub(crate) struct Template {
     library: LazyHash<Library>,
     fonts: FontStore,
+    /// The template's font files as they are, by file name, for the web edition's pages.
+    font_files: Vec<(String, Bytes)>,
     files: HashMap<FileId, Bytes>,
     sources: HashMap<FileId, Source>,
     /// Where each preloaded file came from, for diagnostics.
@@ -85,6 +93,7 @@ impl Template {
         let canonical_root = std::fs::canonicalize(root).map_err(read_error(root))?;
         let mut fonts = FontStore::new();
         let mut font_count = 0;
+        let mut font_files = Vec::new();
         let mut files = HashMap::new();
         let mut sources = HashMap::new();
         let mut paths = HashMap::new();
@@ -128,11 +137,17 @@ impl Template {
                 .unwrap_or("")
                 .to_ascii_lowercase();
             if matches!(extension.as_str(), "ttf" | "otf" | "ttc" | "otc") {
-                for font in Font::iter(Bytes::new(bytes)) {
+                let bytes = Bytes::new(bytes);
+                for font in Font::iter(bytes.clone()) {
                     let info = font.info().clone();
                     fonts.push((font, info));
                     font_count += 1;
                 }
+                let file_name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                font_files.push((file_name, bytes));
                 continue;
             }
             let virtual_path = relative
@@ -165,8 +180,15 @@ impl Template {
             });
         }
         Ok(Template {
-            library: LazyHash::new(Library::default()),
+            // One library for both outputs: the HTML feature lets the same template be compiled
+            // to a web page, and changes nothing in the PDF.
+            library: LazyHash::new(
+                Library::builder()
+                    .with_features([Feature::Html].into_iter().collect())
+                    .build(),
+            ),
             fonts,
+            font_files,
             files,
             sources,
             paths,
@@ -181,6 +203,38 @@ impl Template {
         &self.digest
     }
 
+    /// Whether the template has a site index (`index.typ`).
+    pub(crate) fn has_index(&self) -> bool {
+        self.sources.contains_key(&*INDEX_ID)
+    }
+
+    /// The template's files under `folder/` (e.g. `site`), by their path inside it: what the web
+    /// edition copies beside its pages.
+    pub(crate) fn files_under(&self, folder: &str) -> Vec<(String, Bytes)> {
+        let prefix = format!("{folder}/");
+        let mut found: Vec<(String, Bytes)> = self
+            .paths
+            .keys()
+            .filter_map(|id| {
+                let path = id.vpath().get_without_slash().to_string();
+                let inside = path.strip_prefix(&prefix)?.to_string();
+                let bytes = self.files.get(id).cloned().or_else(|| {
+                    self.sources
+                        .get(id)
+                        .map(|s| Bytes::from_string(s.text().to_string()))
+                })?;
+                Some((inside, bytes))
+            })
+            .collect();
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        found
+    }
+
+    /// The template's fonts, as files: (file name, bytes), for the web edition's pages.
+    pub(crate) fn font_files(&self) -> &[(String, Bytes)] {
+        &self.font_files
+    }
+
     /// Whether any font of the template's font book (its own fonts and Typst's embedded
     /// fallbacks) has a glyph for `c`: if none has, Typst cannot show it.
     pub fn can_show(&self, c: char) -> bool {
@@ -191,9 +245,13 @@ impl Template {
     }
 }
 
-/// The world of one letter: the shared template plus this letter's data and commentary.
+/// The world of one document: the shared template plus this document's data (and, for a letter,
+/// its commentary). A letter is `main.typ` reading `/data.json`; the site index is `index.typ`
+/// reading `/site.json`.
 pub(crate) struct LetterWorld<'a> {
     template: &'a Template,
+    main: FileId,
+    data_id: FileId,
     data: Bytes,
     commentary: Option<(Source, &'a Path)>,
     today: Datetime,
@@ -208,9 +266,23 @@ impl<'a> LetterWorld<'a> {
     ) -> Self {
         LetterWorld {
             template,
+            main: template.main,
+            data_id: *DATA_ID,
             data: Bytes::new(data),
             commentary: commentary
                 .map(|(text, path)| (Source::new(*COMMENTARY_ID, text.to_string()), path)),
+            today: to_typst_date(today),
+        }
+    }
+
+    /// The world of the site index: `index.typ` with the year's data at `/site.json`.
+    pub(crate) fn index(template: &'a Template, site_data: Vec<u8>, today: NaiveDate) -> Self {
+        LetterWorld {
+            template,
+            main: *INDEX_ID,
+            data_id: *SITE_DATA_ID,
+            data: Bytes::new(site_data),
+            commentary: None,
             today: to_typst_date(today),
         }
     }
@@ -219,6 +291,9 @@ impl<'a> LetterWorld<'a> {
     pub(crate) fn display_path(&self, id: FileId) -> String {
         if id == *DATA_ID {
             return "the letter's data (/data.json)".to_string();
+        }
+        if id == *SITE_DATA_ID {
+            return "the site's data (/site.json)".to_string();
         }
         if id == *COMMENTARY_ID
             && let Some((_, path)) = &self.commentary
@@ -254,7 +329,7 @@ impl World for LetterWorld<'_> {
     }
 
     fn main(&self) -> FileId {
-        self.template.main
+        self.main
     }
 
     fn source(&self, id: FileId) -> FileResult<Source> {
@@ -271,7 +346,7 @@ impl World for LetterWorld<'_> {
     }
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {
-        if id == *DATA_ID {
+        if id == self.data_id {
             return Ok(self.data.clone());
         }
         if let Some(source) = self.template.sources.get(&id) {
