@@ -222,18 +222,16 @@ pub(crate) fn other_files(prepared: &crate::plan::Prepared) -> Vec<OtherFile> {
             content: Content::Bytes(bytes),
         })
         .collect();
-    if prepared.template.has_index() {
-        let data = site::index_data(&prepared.publication, &prepared.statistics);
-        let inputs_digest =
-            crate::digest::sha256(&[prepared.template.digest().as_bytes(), b"\n", &data].concat());
-        files.push(OtherFile {
-            name: site::INDEX_FILE.to_string(),
-            content: Content::Index {
-                data,
-                inputs_digest,
-            },
-        });
-    }
+    let data = site::index_data(&prepared.publication, &prepared.statistics);
+    let inputs_digest =
+        crate::digest::sha256(&[prepared.template.digest().as_bytes(), b"\n", &data].concat());
+    files.push(OtherFile {
+        name: site::INDEX_FILE.to_string(),
+        content: Content::Index {
+            data,
+            inputs_digest,
+        },
+    });
     files
 }
 

@@ -54,8 +54,9 @@ pub(crate) struct Rendered {
     pub(crate) html: Vec<u8>,
 }
 
-/// Compiles one letter from one world, once for the PDF and once for its web page: the page
-/// reuses the evaluation of the template and the data, and says the same words.
+/// Compiles one letter, as a PDF from the template's `main.typ` and as a web page from its
+/// `main-web.typ`: the same data, commentary and shared modules (so the page says the same
+/// words, and reuses the evaluation of what the two share).
 pub(crate) fn render(template: &Template, letter: &LetterSource) -> Result<Rendered, RenderError> {
     let world = LetterWorld::new(
         template,
@@ -65,7 +66,7 @@ pub(crate) fn render(template: &Template, letter: &LetterSource) -> Result<Rende
     );
     let document = compile(&world, letter)?;
     let pdf = export(&world, &document, letter)?;
-    let html = html::compile(&world)?;
+    let html = html::compile(&world.page())?;
     Ok(Rendered { pdf, html })
 }
 

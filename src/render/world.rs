@@ -30,6 +30,8 @@ const DATA_PATH: &str = "/data.json";
 const SITE_DATA_PATH: &str = "/site.json";
 /// The site index's entry point inside the template folder.
 const INDEX_PATH: &str = "/index.typ";
+/// A letter's web page's entry point inside the template folder.
+const PAGE_PATH: &str = "/main-web.typ";
 /// The council's commentary, if any: `include "/commentary.typ"` in the template.
 const COMMENTARY_PATH: &str = "/commentary.typ";
 /// The template's entry point inside its folder.
@@ -38,6 +40,7 @@ const MAIN_PATH: &str = "/main.typ";
 static DATA_ID: LazyLock<FileId> = LazyLock::new(|| project_file(DATA_PATH));
 static SITE_DATA_ID: LazyLock<FileId> = LazyLock::new(|| project_file(SITE_DATA_PATH));
 static INDEX_ID: LazyLock<FileId> = LazyLock::new(|| project_file(INDEX_PATH));
+static PAGE_ID: LazyLock<FileId> = LazyLock::new(|| project_file(PAGE_PATH));
 static COMMENTARY_ID: LazyLock<FileId> = LazyLock::new(|| project_file(COMMENTARY_PATH));
 
 /// The interned id of a fixed project path. Ids are never freed, so only fixed paths get one.
@@ -61,8 +64,12 @@ pub(crate) enum TemplateError {
     OutsideRoot { path: PathBuf, root: PathBuf },
     #[error("template file `{path}` has a name Typst cannot address")]
     BadName { path: PathBuf },
-    #[error("the template folder `{root}` has no main.typ")]
-    NoMain { root: PathBuf },
+    #[error("the template folder `{}` has no {file} ({what})", .root.display())]
+    Missing {
+        root: PathBuf,
+        file: &'static str,
+        what: &'static str,
+    },
     #[error("the template folder `{root}` has no fonts (expected .ttf or .otf files in it)")]
     NoFonts { root: PathBuf },
 }
@@ -174,10 +181,18 @@ impl Template {
         }
         fonts.extend(typst_kit::fonts::embedded());
         let main = project_file(MAIN_PATH);
-        if !sources.contains_key(&main) {
-            return Err(TemplateError::NoMain {
-                root: root.to_path_buf(),
-            });
+        for (id, file, what) in [
+            (main, "main.typ", "each letter"),
+            (*PAGE_ID, "main-web.typ", "each letter's web page"),
+            (*INDEX_ID, "index.typ", "the site's index"),
+        ] {
+            if !sources.contains_key(&id) {
+                return Err(TemplateError::Missing {
+                    root: root.to_path_buf(),
+                    file,
+                    what,
+                });
+            }
         }
         Ok(Template {
             // One library for both outputs: the HTML feature lets the same template be compiled
@@ -201,11 +216,6 @@ impl Template {
     /// a letter's look depends on besides its data.
     pub(crate) fn digest(&self) -> &str {
         &self.digest
-    }
-
-    /// Whether the template has a site index (`index.typ`).
-    pub(crate) fn has_index(&self) -> bool {
-        self.sources.contains_key(&*INDEX_ID)
     }
 
     /// The template's files under `folder/` (e.g. `site`), by their path inside it: what the web
@@ -272,6 +282,18 @@ impl<'a> LetterWorld<'a> {
             commentary: commentary
                 .map(|(text, path)| (Source::new(*COMMENTARY_ID, text.to_string()), path)),
             today: to_typst_date(today),
+        }
+    }
+
+    /// The same letter's world for its web page: `main-web.typ` instead of `main.typ`.
+    pub(crate) fn page(&self) -> Self {
+        LetterWorld {
+            template: self.template,
+            main: *PAGE_ID,
+            data_id: self.data_id,
+            data: self.data.clone(),
+            commentary: self.commentary.clone(),
+            today: self.today,
         }
     }
 

@@ -1,0 +1,201 @@
+//! The web edition: every letter's page says the same words as its PDF, data never becomes
+//! markup on a page or the index, the site is self-contained, and it is reproducible. (Valid
+//! HTML and accessibility in a real browser: .ci/web-checks.)
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::Fixture;
+use common::pdf::pdf_text;
+
+/// The text a reader of the page sees in its `<main>`: tags dropped, entities decoded, every run
+/// of whitespace one space. Text marked `aria-hidden` is dropped too: it repeats what an
+/// `aria-label` beside it says (the figure a ring shows).
+fn page_text(html: &str) -> String {
+    let main = html
+        .split_once("<main")
+        .and_then(|(_, rest)| rest.split_once("</main>"))
+        .map(|(main, _)| main)
+        .expect("the page has a <main>");
+    let mut text = String::new();
+    let mut rest = &main[main.find('>').unwrap() + 1..];
+    let mut hidden_depth: Vec<String> = Vec::new();
+    while let Some(open) = rest.find('<') {
+        if hidden_depth.is_empty() {
+            text.push_str(&rest[..open]);
+        }
+        let close = rest[open..].find('>').map(|i| open + i + 1).unwrap();
+        let tag = &rest[open..close];
+        let name: String = tag
+            .trim_start_matches(['<', '/'])
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        if tag.starts_with("</") {
+            if hidden_depth.last() == Some(&name) {
+                hidden_depth.pop();
+            }
+        } else if tag.contains("aria-hidden=\"true\"") && !tag.ends_with("/>") {
+            hidden_depth.push(name.clone());
+        } else if !hidden_depth.is_empty() && hidden_depth.last() == Some(&name) {
+            hidden_depth.push(name.clone());
+        }
+        // Block boundaries separate words.
+        text.push(' ');
+        rest = &rest[close..];
+    }
+    text.push_str(rest);
+    decode(&text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn decode(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+}
+
+/// How often each word occurs.
+fn words(text: &str) -> BTreeMap<&str, i64> {
+    let mut counts = BTreeMap::new();
+    for word in text.split_whitespace() {
+        *counts.entry(word).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// The words one text has more (or fewer) of than the other: `+` only in the page, `-` only in
+/// the PDF.
+fn difference(pdf: &str, page: &str) -> Vec<String> {
+    let (pdf, page) = (words(pdf), words(page));
+    let mut all: Vec<&str> = pdf.keys().chain(page.keys()).copied().collect();
+    all.sort();
+    all.dedup();
+    all.into_iter()
+        .filter_map(|word| {
+            let delta = page.get(word).unwrap_or(&0) - pdf.get(word).unwrap_or(&0);
+            (delta != 0).then(|| format!("{word} {delta:+}"))
+        })
+        .collect()
+}
+
+fn site(fixture: &Fixture) -> std::path::PathBuf {
+    fixture.output().join("2020-21/site")
+}
+
+#[test]
+fn every_letters_page_says_the_same_words_as_its_pdf() {
+    let fixture = Fixture::new("sample");
+    fixture.run(&["build"]).assert_status(0);
+    let pages = common::files_under(&site(&fixture).join("councils"));
+    assert_eq!(pages.len(), 339);
+    let mut differing = Vec::new();
+    for page in &pages {
+        let slug = page.trim_end_matches(".html");
+        let html = std::fs::read_to_string(site(&fixture).join("councils").join(page)).unwrap();
+        let pdf = pdf_text(&fixture.letter(slug));
+        let diff = difference(&pdf, &page_text(&html));
+        if !diff.is_empty() {
+            differing.push(format!("{slug}: {}", diff.join(", ")));
+        }
+    }
+    assert!(differing.is_empty(), "{}", differing.join("\n"));
+}
+
+#[test]
+fn data_never_becomes_markup_on_a_page_or_the_index() {
+    let fixture = Fixture::new("tiny");
+    let name = "<script>alert(1)</script> & <b>Co</b>";
+    fixture.write(
+        "authorities.csv",
+        fixture
+            .read("authorities.csv")
+            .replace("Kent County Council", &format!("\"{name}\"")),
+    );
+    for file in ["decisions.csv", "compliance.csv"] {
+        fixture.write(
+            file,
+            fixture
+                .read(file)
+                .replace(",Kent County Council,", ",E10000016,"),
+        );
+    }
+    fixture.run(&["build"]).assert_status(0);
+    let escaped = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;Co&lt;/b&gt;";
+    for page in [
+        "councils/script-alert-1-script-and-b-co-b.html",
+        "index.html",
+    ] {
+        let html = std::fs::read_to_string(site(&fixture).join(page)).unwrap();
+        assert!(
+            html.contains(escaped),
+            "{page} does not print the name literally"
+        );
+        assert!(!html.contains("<script>alert"), "{page} runs the name");
+        assert!(!html.contains("<b>Co"), "{page} renders the name");
+    }
+}
+
+/// Every `href` and `src` of a page.
+fn links(html: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    for attribute in [" href=\"", " src=\""] {
+        let mut rest = html;
+        while let Some(at) = rest.find(attribute) {
+            rest = &rest[at + attribute.len()..];
+            let end = rest.find('"').unwrap();
+            found.push(&rest[..end]);
+            rest = &rest[end..];
+        }
+    }
+    found
+}
+
+#[test]
+fn the_site_is_self_contained() {
+    let fixture = Fixture::new("small");
+    fixture.run(&["build"]).assert_status(0);
+    let site = site(&fixture);
+    for page in common::files_under(&site)
+        .into_iter()
+        .filter(|p| p.ends_with(".html"))
+    {
+        let path = site.join(&page);
+        let html = std::fs::read_to_string(&path).unwrap();
+        for link in links(&html) {
+            if link.starts_with('#') || link.starts_with("data:") {
+                continue;
+            }
+            assert!(
+                !link.contains("://") && !link.starts_with("//") && !link.starts_with('/'),
+                "{page} links outside the site: {link}"
+            );
+            let target = path.parent().unwrap().join(link.split('#').next().unwrap());
+            assert!(
+                target.exists(),
+                "{page} links to {link}, which is not in the site"
+            );
+            assert!(
+                target
+                    .canonicalize()
+                    .unwrap()
+                    .starts_with(site.canonicalize().unwrap()),
+                "{page} links outside the site: {link}"
+            );
+        }
+    }
+    for data in ["statistics.csv", "statistics.json"] {
+        assert_eq!(
+            std::fs::read(site.join("data").join(data)).unwrap(),
+            std::fs::read(fixture.output().join("2020-21").join(data)).unwrap()
+        );
+    }
+    assert!(Path::new(&site.join("assets/style.css")).exists());
+}
