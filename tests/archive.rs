@@ -33,29 +33,53 @@ fn a_publication_is_archived_once_as_a_valid_bag() {
     fixture.run(&["build"]).assert_status(0);
     archive(&fixture, &[])
         .assert_status(0)
-        .assert_stderr_contains("archived 9 files in `");
+        .assert_stderr_contains("archived 31 files in `");
     let bag = fixture.dir.path().join("archive/2020-21");
     assert_valid_bag(&bag);
-    let files = common::files_under(&bag);
-    assert_eq!(
-        files,
+    // The letters, each with its web page and the site's copy; the statistics and the manifest;
+    // the site's index, data, stylesheet, script and fonts (with their licence); the tag files.
+    let mut expected: Vec<String> = [
+        "brighton-and-hove-draft",
+        "cambridge-city-council",
+        "council-of-the-isles-of-scilly",
+        "essex-county-council",
+        "kent-county-council",
+        "read-etc-passwd",
+    ]
+    .iter()
+    .flat_map(|slug| {
+        [
+            format!("data/letters/{slug}.pdf"),
+            format!("data/site/councils/{slug}.html"),
+            format!("data/site/letters/{slug}.pdf"),
+        ]
+    })
+    .chain(
         [
             "bag-info.txt",
             "bagit.txt",
-            "data/letters/brighton-and-hove-draft.pdf",
-            "data/letters/cambridge-city-council.pdf",
-            "data/letters/council-of-the-isles-of-scilly.pdf",
-            "data/letters/essex-county-council.pdf",
-            "data/letters/kent-county-council.pdf",
-            "data/letters/read-etc-passwd.pdf",
             "data/manifest.json",
             "data/statistics.csv",
             "data/statistics.json",
+            "data/site/index.html",
+            "data/site/data/statistics.csv",
+            "data/site/data/statistics.json",
+            "data/site/assets/site.js",
+            "data/site/assets/style.css",
+            "data/site/assets/fonts/Lato-Bold.ttf",
+            "data/site/assets/fonts/Lato-BoldItalic.ttf",
+            "data/site/assets/fonts/Lato-Italic.ttf",
+            "data/site/assets/fonts/Lato-Regular.ttf",
+            "data/site/assets/fonts/OFL.txt",
             "history.json",
             "manifest-sha256.txt",
             "tagmanifest-sha256.txt",
         ]
-    );
+        .map(String::from),
+    )
+    .collect();
+    expected.sort();
+    assert_eq!(common::files_under(&bag), expected);
     let bag_info = std::fs::read_to_string(bag.join("bag-info.txt")).unwrap();
     assert!(bag_info.contains("Source-Organization: Local Government and Social Care Ombudsman\n"));
     assert!(
@@ -77,7 +101,7 @@ fn a_publication_is_archived_once_as_a_valid_bag() {
     assert!(
         verify(&fixture)
             .stdout
-            .contains("2020-21`: all 13 files hold")
+            .contains("2020-21`: all 35 files hold")
     );
 }
 
@@ -110,8 +134,8 @@ fn verify_names_every_changed_missing_and_extra_file() {
             "changed  BAG/data/letters/kent-county-council.pdf\n\
              missing  BAG/data/statistics.csv\n\
              extra    BAG/data/letters/extra.pdf\n\
-             invalid  BAG/bag-info.txt: its Payload-Oxum is {payload_bytes}.9, but the payload holds {now_bytes} bytes in 9 files\n\
-             `BAG`: 4 problems of 13 files checked\n"
+             invalid  BAG/bag-info.txt: its Payload-Oxum is {payload_bytes}.31, but the payload holds {now_bytes} bytes in 31 files\n\
+             `BAG`: 4 problems of 35 files checked\n"
         )
     );
 }
@@ -137,16 +161,16 @@ fn a_reissue_keeps_the_original_and_adds_the_corrected_letters_with_date_and_rea
     fixture
         .run(&["build"])
         .assert_status(0)
-        .assert_stderr_contains("wrote 2 letters (4 already up to date)");
+        .assert_stderr_contains("wrote 2 letters and their web pages (4 already up to date)");
     archive(&fixture, &[])
         .assert_status(1)
-        .assert_stderr_contains("already holds a different publication of 2020-21 (5 files differ)")
+        .assert_stderr_contains("already holds a different publication of 2020-21 (12 files differ)")
         .assert_stderr_contains("hint: to add corrected letters beside the originals, run `annual-review archive --reissue --reason");
 
     archive(&fixture, &["--reissue", "--reason", "Case 20 001 001 was investigated", "--date", "2021-09-01"])
         .assert_status(0)
-        .assert_stderr_contains("added 5 reissued files to `")
-        .assert_stderr_contains("data/reissues/01-2021-09-01:\n  letters/brighton-and-hove-draft.pdf\n  letters/council-of-the-isles-of-scilly.pdf\n  manifest.json\n  statistics.csv\n  statistics.json\n");
+        .assert_stderr_contains("added 12 reissued files to `")
+        .assert_stderr_contains("data/reissues/01-2021-09-01:\n  letters/brighton-and-hove-draft.pdf\n  letters/council-of-the-isles-of-scilly.pdf\n  manifest.json\n  site/councils/brighton-and-hove-draft.html\n  site/councils/council-of-the-isles-of-scilly.html\n  site/data/statistics.csv\n  site/data/statistics.json\n  site/index.html\n  site/letters/brighton-and-hove-draft.pdf\n  site/letters/council-of-the-isles-of-scilly.pdf\n  statistics.csv\n  statistics.json\n");
     assert_valid_bag(&bag);
     assert_eq!(
         std::fs::read(bag.join("data/letters/kent-county-council.pdf")).unwrap(),

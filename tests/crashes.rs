@@ -70,7 +70,9 @@ impl Workspace {
         Run::of(self.command(args).output().unwrap())
     }
 
-    /// The write points `args` passes, in order, each with how often it was passed so far.
+    /// The moments to stop `args` at: every write point it passes, at its first and at its last
+    /// pass (before anything of its kind is written, and when all but the last is), as
+    /// (point, nth pass), in the order passed.
     fn points(&self, args: &[&str]) -> Vec<(String, usize)> {
         let log = self.path("failpoints.log");
         let output = self
@@ -85,14 +87,15 @@ impl Workspace {
             .map(str::to_string)
             .collect();
         std::fs::remove_file(&log).unwrap();
-        names
-            .iter()
-            .enumerate()
-            .map(|(i, name)| {
-                let nth = names[..=i].iter().filter(|n| *n == name).count();
-                (name.clone(), nth)
-            })
-            .collect()
+        let passes = |name: &String| names.iter().filter(|n| *n == name).count();
+        let mut moments: Vec<(String, usize)> = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            let nth = names[..=i].iter().filter(|n| *n == name).count();
+            if nth == 1 || nth == passes(name) {
+                moments.push((name.clone(), nth));
+            }
+        }
+        moments
     }
 
     /// Runs `args` stopped dead at the `nth` pass of `point`.
@@ -154,6 +157,20 @@ fn walk_build(base: &Workspace, expected: &[(String, Vec<u8>)]) {
     let args = ["build", "--jobs", "1"];
     let points = Workspace::from_dir(base).points(&args);
     assert!(points.len() >= 8, "too few write points: {points:?}");
+    let kinds: std::collections::BTreeSet<&str> = points.iter().map(|(p, _)| p.as_str()).collect();
+    for kind in [
+        "write:letter",
+        "renamed:letter",
+        "write:page",
+        "write:site-letter",
+        "write:other",
+        "write:manifest",
+    ] {
+        assert!(
+            kinds.contains(kind),
+            "the build never passed {kind}: {points:?}"
+        );
+    }
     for (point, nth) in &points {
         let moment = format!("killed at {point} #{nth}");
         let work = Workspace::from_dir(base);
@@ -177,9 +194,9 @@ fn walk_build(base: &Workspace, expected: &[(String, Vec<u8>)]) {
         );
         let status = work.run(&["status"]);
         assert!(
-            status
-                .stdout
-                .ends_with("all 2 letters of 2020-21 are up to date\n"),
+            status.stdout.ends_with(
+                "all 2 letters of 2020-21 are up to date, with their pages and the site\n"
+            ),
             "{moment}: {}",
             status.stdout
         );
@@ -347,7 +364,7 @@ fn a_leftover_from_an_earlier_version_is_not_taken_for_a_bag_and_is_removed() {
     assert_eq!(
         verify.stdout,
         "unfinished archive/.2020-21.4242.tmp: an archive run was interrupted; `annual-review archive` finishes or undoes it\n\
-         `archive/2020-21`: 1 problem of 9 files checked\n"
+         `archive/2020-21`: 1 problem of 23 files checked\n"
     );
     work.run(&["archive"])
         .assert_status(0)
@@ -360,13 +377,10 @@ fn a_leftover_from_an_earlier_version_is_not_taken_for_a_bag_and_is_removed() {
 fn on_a_full_disk_the_build_names_every_letter_it_could_not_write_and_the_next_build_completes() {
     let fixture = Fixture::new("small");
     let work = Workspace::from(&fixture);
-    // The disk fills up after two letters: the rest fail, and so does statistics.csv.
+    // The disk fills up after two letters: the rest fail, and so does the first other file.
     let output = work
         .command(&["build", "--jobs", "1"])
-        .env(
-            FAILPOINT,
-            "write:letter#3..=enospc;write:statistics#1..=enospc",
-        )
+        .env(FAILPOINT, "write:letter#3..=enospc;write:other#1..=enospc")
         .output()
         .unwrap();
     let run = Run::of(output);
@@ -380,8 +394,8 @@ fn on_a_full_disk_the_build_names_every_letter_it_could_not_write_and_the_next_b
              error: the letter to Council of the Isles of Scilly (`E06000053`) was not written: cannot write `output/2020-21/letters/council-of-the-isles-of-scilly.pdf`: {enospc}\n\
              error: the letter to #read(\"/etc/passwd\") (`X1`) was not written: cannot write `output/2020-21/letters/read-etc-passwd.pdf`: {enospc}\n\
              error: the letter to Brighton & Hove [*draft*] (`X2`) was not written: cannot write `output/2020-21/letters/brighton-and-hove-draft.pdf`: {enospc}\n\
-             wrote 2 letters in `output/2020-21/letters`, 4 failed, in TIME s\n\
-             error: the build stopped before it finished: cannot write `output/2020-21/statistics.csv`: {enospc}\n\
+             wrote 2 letters and their web pages in `output/2020-21`, 4 failed, in TIME s\n\
+             error: the build stopped before it finished: cannot write `output/2020-21/site/data/statistics.csv`: {enospc}\n\
              \x20 hint: free the space or fix the folder, then build again: it completes the rest\n"
         )
         .replace("TIME", &time_of(stderr))
@@ -391,6 +405,10 @@ fn on_a_full_disk_the_build_names_every_letter_it_could_not_write_and_the_next_b
     work.run(&["build"]).assert_status(0);
     assert_manifest_true(&work.year_dir());
     assert_eq!(files_under(&work.path("output/2020-21/letters")).len(), 6);
+    assert_eq!(
+        files_under(&work.path("output/2020-21/site/councils")).len(),
+        6
+    );
 }
 
 /// The seconds a build summary reports, to mask them.

@@ -14,7 +14,7 @@ fn the_sample_gives_kent_the_figures_of_the_seed_letter() {
     fixture
         .run(&["build"])
         .assert_status(0)
-        .assert_stderr_contains("wrote 339 letters in `");
+        .assert_stderr_contains("wrote 339 letters and their web pages in `");
     assert_eq!(files_under(&fixture.letters()).len(), 339);
     let kent = pdf_text(&fixture.letter("kent-county-council"));
     for expected in [
@@ -212,7 +212,7 @@ fn a_broken_commentary_fails_its_letter_only() {
             "{}:2:7: error: unknown variable: data",
             commentary.display()
         ))
-        .assert_stderr_contains("wrote 5 letters in `")
+        .assert_stderr_contains("wrote 5 letters and their web pages in `")
         .assert_stderr_contains(", 1 failed,");
     assert!(!fixture.letter("essex-county-council").exists());
     assert!(fixture.letter("kent-county-council").exists());
@@ -275,7 +275,7 @@ fn a_runaway_commentary_is_stopped_at_the_time_limit_and_the_others_are_written(
         run.stderr.starts_with(
             "error: the letter to Essex County Council (`E10000012`) failed:\n  \
              it took longer than the time limit of 1 second and was stopped; look for a loop that never ends in its commentary (or raise the limit with --letter-time-limit)\n\
-             wrote 5 letters in `"
+             wrote 5 letters and their web pages in `"
         ),
         "{}",
         run.stderr
@@ -299,7 +299,7 @@ fn a_commentary_that_eats_memory_is_stopped_at_the_memory_limit_and_the_others_a
         run.stderr.starts_with(
             "error: the letter to Cambridge City Council (`E07000008`) failed:\n  \
              it needed more than the memory limit of 300 MiB and was stopped; look for a loop that builds ever larger values in its commentary (or raise the limit with --letter-memory-limit)\n\
-             wrote 5 letters in `"
+             wrote 5 letters and their web pages in `"
         ),
         "{}",
         run.stderr

@@ -80,7 +80,7 @@ fn a_manifest_listing_a_path_outside_its_folder_is_refused() {
         assert_eq!(
             run.stderr,
             format!(
-                "error: `output/2020-21/manifest.json` lists `{key}`, which is not a file of a publication (expected `letters/<name>.pdf`, `statistics.csv` or `statistics.json`)\n"
+                "error: `output/2020-21/manifest.json` lists `{key}`, which is not a file of a publication (expected `letters/<name>.pdf`, `statistics.csv`, `statistics.json`, or a file of the site's index, data or assets)\n"
             )
         );
         assert!(!fixture.dir.path().join("archive/2020-21").exists());
@@ -89,7 +89,7 @@ fn a_manifest_listing_a_path_outside_its_folder_is_refused() {
     fixture
         .run(&["build"])
         .assert_status(0)
-        .assert_stderr_contains("lists `letters/../manifest.json`, which is not a file of a publication (expected `letters/<name>.pdf`, `statistics.csv` or `statistics.json`); every letter will be rebuilt");
+        .assert_stderr_contains("lists `letters/../manifest.json`, which is not a file of a publication (expected `letters/<name>.pdf`, `statistics.csv`, `statistics.json`, or a file of the site's index, data or assets); every letter will be rebuilt");
     archive(&fixture, &[]).assert_status(0);
     assert!(
         !files_under(&fixture.dir.path().join("archive"))
@@ -196,7 +196,7 @@ fn a_read_only_output_folder_can_be_archived() {
     let run = archive(&fixture, &[]);
     drop(read_only);
     run.assert_status(0)
-        .assert_stderr_contains("archived 5 files in `archive/2020-21`");
+        .assert_stderr_contains("archived 19 files in `archive/2020-21`");
 }
 
 #[test]
@@ -224,22 +224,22 @@ fn verify_catches_links_a_payload_replaced_by_a_link_special_files_and_the_paylo
         .lines()
         .find_map(|l| l.strip_prefix("Payload-Oxum: "))
         .unwrap();
-    let payload: u64 = [
-        "data/letters/essex-county-council.pdf",
-        "data/manifest.json",
-        "data/statistics.json",
-    ]
-    .iter()
-    .map(|f| std::fs::metadata(bag.join(f)).unwrap().len())
-    .sum();
+    // What the payload now holds: its plain files, not the links or the folder.
+    let plain: Vec<u64> = walkdir::WalkDir::new(bag.join("data"))
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.metadata().unwrap().len())
+        .collect();
+    let (payload, files) = (plain.iter().sum::<u64>(), plain.len());
     assert_eq!(
         run.stdout,
         format!(
             "not a file archive/2020-21/data/letters/kent-county-council.pdf: a symbolic link, where the bag should have a file\n\
              not a file archive/2020-21/data/statistics.csv: a folder, where the bag should have a file\n\
              not a file archive/2020-21/data/letters/extra-link: a symbolic link, where the bag should have a file\n\
-             invalid  archive/2020-21/bag-info.txt: its Payload-Oxum is {oxum}, but the payload holds {payload} bytes in 3 files\n\
-             `archive/2020-21`: 4 problems of 9 files checked\n"
+             invalid  archive/2020-21/bag-info.txt: its Payload-Oxum is {oxum}, but the payload holds {payload} bytes in {files} files\n\
+             `archive/2020-21`: 4 problems of 23 files checked\n"
         )
     );
 }

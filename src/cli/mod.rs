@@ -385,13 +385,17 @@ fn run_status(args: StatusArgs) -> ExitCode {
             if report.up_to_date == 1 { "is" } else { "are" }
         );
     } else {
+        let others = if report.files.is_empty() {
+            String::new()
+        } else {
+            format!("; {} to write", count(report.files.len(), "other file"))
+        };
         out!(
-            "letters and their pages: {} new, {} changed, {} orphaned; {} up to date; other files: {} to write",
+            "{} new, {} changed, {} orphaned; {} up to date{others}",
             thousands(changes(Change::New)),
             thousands(changes(Change::Changed)),
             thousands(changes(Change::Orphaned)),
             thousands(report.up_to_date),
-            thousands(report.files.len())
         );
     }
     ExitCode::SUCCESS
@@ -529,8 +533,14 @@ fn run_build(args: BuildArgs) -> ExitCode {
         format!(", {} failed,", thousands(report.failures.len()))
     };
     say!(
-        "wrote {} and their web pages{up_to_date} in `{}`{failed} in {:.1} s",
+        "wrote {} and {} web page{}{up_to_date} in `{}`{failed} in {:.1} s",
         count(report.written.len(), "letter"),
+        if report.written.len() == 1 {
+            "its"
+        } else {
+            "their"
+        },
+        if report.written.len() == 1 { "" } else { "s" },
         report.year_dir.display(),
         report.elapsed.as_secs_f64()
     );

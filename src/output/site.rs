@@ -66,6 +66,12 @@ pub(crate) fn other_files(
     for (name, bytes) in template.font_files() {
         files.push((format!("{SITE_DIR}/assets/fonts/{name}"), bytes.to_vec()));
     }
+    // The fonts' licence travels with them (`fonts/OFL.txt`).
+    for (name, bytes) in template.files_under("fonts") {
+        if !name.contains('/') {
+            files.push((format!("{SITE_DIR}/assets/fonts/{name}"), bytes.to_vec()));
+        }
+    }
     files
 }
 
