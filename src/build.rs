@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use crate::digest;
 use crate::files::WriteError;
 use crate::input::Publication;
-use crate::manifest::{FileEntry, LetterEntry, Manifest, RunParameters};
+use crate::manifest::{self, FileEntry, LetterEntry, Manifest, RunParameters};
 use crate::output::{self, Content, OtherFile, OutputError, YearFolder, site};
 use crate::plan::{self, PlannedLetter, PrepareError, Prepared};
 use crate::progress::Progress;
@@ -241,7 +241,7 @@ fn write_other_files(
             file.name.clone(),
             FileEntry {
                 inputs_digest,
-                ..FileEntry::of(bytes)
+                ..FileEntry::of(bytes, &folder.join(&file.name))
             },
         );
     }
@@ -340,7 +340,7 @@ fn make_letters(
     let workers = options.jobs.clamp(1, letters.len().max(1));
     let pool = Pool {
         template_dir: publication.template_dir.clone(),
-        template_digest: prepared.template.digest().to_string(),
+        template: std::sync::Arc::clone(&prepared.template),
         workers,
         threads_per_worker: (cores / workers).max(1),
         limits: options.limits,
@@ -408,8 +408,9 @@ fn put_in_place(
 ) -> Result<(), LetterError> {
     let authority = &prepared.publication.authorities[letter.index];
     let folder = recorder.folder;
+    let page = site::page_file(&authority.slug);
     folder.write_letter(&letter.file, &rendered.pdf)?;
-    folder.write_page(&site::page_file(&authority.slug), &rendered.html)?;
+    folder.write_page(&page, &rendered.html)?;
     folder.link_letter(&letter.file, &site::site_letter_file(&authority.slug))?;
     recorder.record(
         letter.file.clone(),
@@ -418,9 +419,10 @@ fn put_in_place(
             name: authority.name.clone(),
             sha256: digest::sha256(&rendered.pdf),
             bytes: rendered.pdf.len() as u64,
-            page: FileEntry::of(&rendered.html),
+            modified: manifest::modified(&folder.join(&letter.file)),
+            page: FileEntry::of(&rendered.html, &folder.join(&page)),
             inputs_digest: letter.inputs_digest.clone(),
-            made_from: letter.made_from.clone(),
+            made_from_json: letter.made_from_json.clone(),
         },
     );
     Ok(())

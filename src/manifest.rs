@@ -12,9 +12,9 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::digest;
 use crate::files::WriteError;
@@ -32,7 +32,7 @@ pub(crate) fn tool() -> String {
 }
 
 /// A whole manifest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Manifest {
     pub(crate) format: u32,
     pub(crate) year: String,
@@ -67,6 +67,9 @@ pub(crate) struct RunParameters {
 pub(crate) struct FileEntry {
     pub(crate) sha256: String,
     pub(crate) bytes: u64,
+    /// When the file was put in place ([`modified`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) modified: Option<u64>,
     /// For a file compiled from data (the site's index): the SHA-256 of what it was made from,
     /// so that a build knows it is current without compiling it again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -74,29 +77,37 @@ pub(crate) struct FileEntry {
 }
 
 impl FileEntry {
-    pub(crate) fn of(bytes: &[u8]) -> FileEntry {
+    /// The entry of `bytes`, just written to `path`.
+    pub(crate) fn of(bytes: &[u8], path: &Path) -> FileEntry {
         FileEntry {
             sha256: digest::sha256(bytes),
             bytes: bytes.len() as u64,
+            modified: modified(path),
             inputs_digest: None,
         }
     }
 }
 
 /// One letter: the file, and what it was made from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct LetterEntry {
     pub(crate) code: String,
     pub(crate) name: String,
     pub(crate) sha256: String,
     pub(crate) bytes: u64,
+    /// When the letter was put in place ([`modified`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) modified: Option<u64>,
     /// The letter's web page, `site/councils/<slug>.html`, made with it. (The site's copy of the
     /// letter, `site/letters/<slug>.pdf`, is the letter's own file.)
     pub(crate) page: FileEntry,
     /// The SHA-256 of `made_from`, serialized as JSON.
     pub(crate) inputs_digest: String,
-    /// Shared with the build's plan: one copy per letter in memory.
-    pub(crate) made_from: Arc<MadeFrom>,
+    /// What the letter was made from ([`MadeFrom`]), kept as the JSON it was written as: a build
+    /// only compares digests, so only `status`, to say what changed, parses it
+    /// ([`LetterEntry::made_from`]). Reading and writing a large manifest stays cheap.
+    #[serde(rename = "made_from")]
+    pub(crate) made_from_json: Box<RawValue>,
 }
 
 /// What of a letter is not on disk as recorded.
@@ -108,18 +119,30 @@ pub(crate) enum Mismatch {
 }
 
 impl LetterEntry {
+    /// What the letter was made from; `None` if the recorded JSON is not a [`MadeFrom`] this
+    /// version understands.
+    pub(crate) fn made_from(&self) -> Option<MadeFrom> {
+        serde_json::from_str(self.made_from_json.get()).ok()
+    }
+
     /// The files of the letter `file` (the letter, its page, the site's copy) that are missing or
     /// differ from the record; empty when all hold.
     pub(crate) fn on_disk(&self, year_dir: &Path, file: &str) -> Vec<Mismatch> {
         let slug = output::slug_of_letter_file(file).unwrap_or_default();
         let mut mismatches = Vec::new();
-        if !file_matches(&year_dir.join(file), &self.sha256, self.bytes) {
+        if !file_matches(
+            &year_dir.join(file),
+            &self.sha256,
+            self.bytes,
+            self.modified,
+        ) {
             mismatches.push(Mismatch::Letter);
         }
         if !file_matches(
             &year_dir.join(site::page_file(slug)),
             &self.page.sha256,
             self.page.bytes,
+            self.page.modified,
         ) {
             mismatches.push(Mismatch::Page);
         }
@@ -127,6 +150,7 @@ impl LetterEntry {
             &year_dir.join(site::site_letter_file(slug)),
             &self.sha256,
             self.bytes,
+            self.modified,
         ) {
             mismatches.push(Mismatch::SiteLetter);
         }
@@ -145,8 +169,11 @@ pub(crate) struct MadeFrom {
 }
 
 impl MadeFrom {
-    pub(crate) fn digest(&self) -> String {
-        digest::sha256(&serde_json::to_vec(self).expect("plain data serializes"))
+    /// As the manifest records it, and the SHA-256 of that JSON.
+    pub(crate) fn recorded(&self) -> (Box<RawValue>, String) {
+        let json = serde_json::value::to_raw_value(self).expect("plain data serializes");
+        let digest = digest::sha256(json.get().as_bytes());
+        (json, digest)
     }
 }
 
@@ -245,7 +272,13 @@ impl Manifest {
                     entry.inputs_digest.as_deref() == Some(inputs_digest.as_str())
                 }
             };
-            recorded && file_matches(&year_dir.join(&file.name), &entry.sha256, entry.bytes)
+            recorded
+                && file_matches(
+                    &year_dir.join(&file.name),
+                    &entry.sha256,
+                    entry.bytes,
+                    entry.modified,
+                )
         })
     }
 
@@ -280,9 +313,29 @@ impl Manifest {
     }
 }
 
-/// Whether the file at `path` has exactly this checksum and size.
-pub(crate) fn file_matches(path: &Path, sha256: &str, bytes: u64) -> bool {
-    // The size is checked first: it costs nothing and catches most changes.
-    std::fs::metadata(path).is_ok_and(|m| m.len() == bytes)
-        && digest::sha256_file(path).is_ok_and(|(found, _)| found == sha256)
+/// When the file at `path` was last modified, in nanoseconds since 1970.
+pub(crate) fn modified(path: &Path) -> Option<u64> {
+    let since = std::fs::metadata(path)
+        .ok()?
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    u64::try_from(since.as_nanos()).ok()
+}
+
+/// Whether the file at `path` has exactly this checksum and size. A file of the recorded size
+/// whose modification time is still the one recorded when it was put in place is taken as
+/// unchanged without reading it, as git takes its files (a build looks at every letter and asset
+/// of the year, and most have not changed); `None` for `modified` always reads it, as `archive`
+/// does.
+pub(crate) fn file_matches(path: &Path, sha256: &str, bytes: u64, modified: Option<u64>) -> bool {
+    let Ok(metadata) = std::fs::metadata(path) else {
+        return false;
+    };
+    if metadata.len() != bytes {
+        return false;
+    }
+    let unchanged = modified.is_some() && modified == self::modified(path);
+    unchanged || digest::sha256_file(path).is_ok_and(|(found, _)| found == sha256)
 }

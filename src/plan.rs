@@ -28,14 +28,32 @@ pub(crate) enum PrepareError {
 /// command needs before it looks at the output folder.
 pub(crate) struct Prepared {
     pub(crate) publication: Publication,
-    pub(crate) template: Template,
+    /// Shared, so that a letter compiled in a thread of its own can hold it.
+    pub(crate) template: Arc<Template>,
     pub(crate) statistics: Statistics,
 }
 
 /// Loads and validates the input, loads the template and computes the statistics.
 pub(crate) fn prepare(input: &Path, templates: &Path) -> Result<Prepared, PrepareError> {
-    let publication = input::load(input, templates).map_err(PrepareError::Input)?;
-    let template = Template::load(&publication.template_dir)?;
+    // The template loads (its fonts are parsed) while the extract is read and checked: the two
+    // take about as long as each other, and a one-letter build waits for both.
+    let early = input::template_dir(input, templates);
+    let (publication, template) = std::thread::scope(|scope| {
+        let loading = early
+            .as_deref()
+            .map(|dir| scope.spawn(move || Template::load(dir)));
+        let publication = input::load(input, templates);
+        (
+            publication,
+            loading.map(|thread| thread.join().expect("loading a template does not panic")),
+        )
+    });
+    let publication = publication.map_err(PrepareError::Input)?;
+    let template = match template {
+        Some(template) if early.as_deref() == Some(publication.template_dir.as_path()) => template?,
+        _ => Template::load(&publication.template_dir)?,
+    };
+    let template = Arc::new(template);
     // What the letters print must be in the template's fonts: found now, at its line in the
     // input, rather than as a failed letter later.
     let mut problems = Problems::default();
@@ -59,6 +77,8 @@ pub(crate) struct PlannedLetter {
     pub(crate) file: String,
     pub(crate) slug: String,
     pub(crate) made_from: Arc<MadeFrom>,
+    /// `made_from` as the manifest records it.
+    pub(crate) made_from_json: Box<serde_json::value::RawValue>,
     pub(crate) inputs_digest: String,
 }
 
@@ -77,11 +97,13 @@ pub(crate) fn plan_letter(prepared: &Prepared, index: usize) -> PlannedLetter {
             .map(|c| digest::sha256(c.text.as_bytes())),
         data: letter::letter_data(publication, statistics, index),
     };
+    let (made_from_json, inputs_digest) = made_from.recorded();
     PlannedLetter {
         index,
         file: output::letter_file(&publication.authorities[index].slug),
         slug: publication.authorities[index].slug.clone(),
-        inputs_digest: made_from.digest(),
+        inputs_digest,
+        made_from_json,
         made_from: Arc::new(made_from),
     }
 }

@@ -165,7 +165,12 @@ fn file_status(
     let (change, reason) = match (recorded, &file.content) {
         (None, _) => (Change::New, "not built yet"),
         (Some(entry), _)
-            if !manifest::file_matches(&year_dir.join(&file.name), &entry.sha256, entry.bytes) =>
+            if !manifest::file_matches(
+                &year_dir.join(&file.name),
+                &entry.sha256,
+                entry.bytes,
+                entry.modified,
+            ) =>
         {
             (
                 Change::Changed,
@@ -217,7 +222,14 @@ fn reasons(year_dir: &Path, recorded: &LetterEntry, planned: &PlannedLetter) -> 
     if recorded.inputs_digest == planned.inputs_digest {
         return reasons;
     }
-    let (old, new) = (&recorded.made_from, &planned.made_from);
+    let Some(old) = recorded.made_from() else {
+        reasons.push(
+            "its inputs changed (the manifest's record of them is from another version)"
+                .to_string(),
+        );
+        return reasons;
+    };
+    let (old, new) = (&old, &*planned.made_from);
     if old.tool != new.tool {
         reasons.push(format!("tool {} → {}", old.tool, new.tool));
     }

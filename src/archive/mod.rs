@@ -308,7 +308,8 @@ fn payload(folder: &YearFolder, manifest: &Manifest) -> Result<Vec<PayloadFile>,
     }
     for (file, sha256, bytes) in recorded {
         let source = folder.join(&file);
-        if !manifest::file_matches(&source, sha256, bytes) {
+        // Read in full: what is archived must be what was built, whatever the file's times say.
+        if !manifest::file_matches(&source, sha256, bytes, None) {
             return Err(ArchiveError::Inconsistent {
                 file: source,
                 reason: "its checksum differs",

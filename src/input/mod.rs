@@ -213,6 +213,17 @@ impl Publication {
     }
 }
 
+/// The template folder publication.toml names, read without checking anything else: for loading
+/// the template while the rest of the input is read. `None` when it cannot be read that simply
+/// (the full check then says why).
+pub(crate) fn template_dir(input_dir: &Path, templates_dir: &Path) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(input_dir.join("publication.toml")).ok()?;
+    let table: toml::Table = toml::from_str(&text).ok()?;
+    let name = table.get("template")?.as_str()?;
+    let plain = !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\']);
+    plain.then(|| templates_dir.join(name))
+}
+
 /// Reads and validates the input folder. `templates_dir` holds the template folders.
 pub(crate) fn load(input_dir: &Path, templates_dir: &Path) -> Result<Publication, Problems> {
     let mut problems = Problems::default();

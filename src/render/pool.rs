@@ -1,5 +1,7 @@
 //! The build's side of the letter workers ([`super::worker`]): a pool of child processes that
-//! compile letters in parallel, each letter under a time and a memory limit.
+//! compile letters in parallel, each letter under a time and a memory limit. A build of one letter
+//! compiles it in this process instead, in a thread of its own under the same limits: starting a
+//! worker would cost more than the letter.
 //!
 //! Each worker is driven by one thread of the build. A watchdog thread looks at every busy worker
 //! a few dozen times a second and kills the one whose letter has run past its time or whose
@@ -11,12 +13,12 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::Rendered;
 use super::worker::{self, Answer, Hello, Job};
+use super::{Rendered, Template};
 
 /// How long a letter may compile, and how much memory its worker may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,8 +88,8 @@ fn last_words(stderr: &str) -> String {
 /// How to start workers.
 pub(crate) struct Pool {
     pub(crate) template_dir: PathBuf,
-    /// What the build loaded, which every worker must load too.
-    pub(crate) template_digest: String,
+    /// What the build loaded, which every worker must load too (its digest must match).
+    pub(crate) template: Arc<Template>,
     pub(crate) workers: usize,
     /// Threads each worker gives Typst's own parallel work.
     pub(crate) threads_per_worker: usize,
@@ -112,6 +114,9 @@ impl Pool {
         letters: &[Letter],
         done: &(dyn Fn(usize, Result<Rendered, LetterFailure>) + Sync),
     ) {
+        if let [letter] = letters {
+            return done(0, self.make_here(letter));
+        }
         let next = AtomicUsize::new(0);
         let watches: Vec<Mutex<Watch>> = (0..self.workers.clamp(1, letters.len().max(1)))
             .map(|_| Mutex::default())
@@ -212,7 +217,7 @@ impl Pool {
         lock(watch).deadline = None;
         match hello {
             Ok(Some(Hello::Ready { template_digest }))
-                if template_digest == self.template_digest =>
+                if template_digest == self.template.digest() =>
             {
                 Ok(worker)
             }
@@ -266,6 +271,55 @@ impl Pool {
                 None => "no status".to_string(),
             },
             stderr,
+        }
+    }
+
+    /// Makes one letter in this process, in a thread the calling thread watches. A letter past its
+    /// time or memory limit is reported as failed and left to run: nothing can stop a Typst
+    /// compile but the end of its process, which comes as soon as the build has written what it
+    /// made.
+    fn make_here(&self, letter: &Letter) -> Result<Rendered, LetterFailure> {
+        let template = Arc::clone(&self.template);
+        let job = letter.job.clone();
+        let data = letter.data.to_vec();
+        let commentary = letter.commentary.map(str::to_string);
+        let (sender, answer) = std::sync::mpsc::channel();
+        let baseline = resident_bytes(std::process::id()).unwrap_or(0);
+        std::thread::Builder::new()
+            .name("letter".to_string())
+            .stack_size(worker::STACK_BYTES)
+            .spawn(move || {
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    super::render(&template, &job.source(data, commentary.as_deref()))
+                }));
+                let _ = sender.send(result);
+            })
+            .map_err(|e| LetterFailure::Worker(e.to_string()))?;
+        let deadline = Instant::now() + self.limits.time;
+        loop {
+            match answer.recv_timeout(Duration::from_millis(25)) {
+                Ok(Ok(Ok(rendered))) => return Ok(rendered),
+                Ok(Ok(Err(super::RenderError::Typst(diagnostics)))) => {
+                    return Err(LetterFailure::Typst(diagnostics));
+                }
+                Ok(Err(panic)) => {
+                    return Err(LetterFailure::Panicked(worker::panic_message(&*panic)));
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(LetterFailure::Panicked(
+                        "the letter's thread ended without an answer".to_string(),
+                    ));
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            if Instant::now() >= deadline {
+                return Err(LetterFailure::TimedOut(self.limits.time));
+            }
+            let grown =
+                resident_bytes(std::process::id()).map_or(0, |now| now.saturating_sub(baseline));
+            if grown > self.limits.memory {
+                return Err(LetterFailure::OutOfMemory(self.limits.memory));
+            }
         }
     }
 

@@ -31,7 +31,7 @@ use super::{LetterSource, Template};
 const EVICT_EVERY: usize = 10;
 /// The stack of the thread that compiles: room for Typst's recursion whatever the platform's
 /// default for a main thread is.
-const STACK_BYTES: usize = 8 << 20;
+pub(crate) const STACK_BYTES: usize = 8 << 20;
 
 /// The worker's first words.
 #[derive(Debug, Serialize, Deserialize)]
@@ -43,13 +43,33 @@ pub(crate) enum Hello {
 }
 
 /// A letter to make, besides its data and commentary.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Job {
     pub(crate) title: String,
     pub(crate) ident: String,
     pub(crate) date: NaiveDate,
     /// The commentary's file, for diagnostics, when the letter has commentary.
     pub(crate) commentary: Option<PathBuf>,
+}
+
+impl Job {
+    /// The letter as the renderer takes it, with its data and commentary.
+    pub(crate) fn source<'a>(
+        &'a self,
+        data: Vec<u8>,
+        commentary: Option<&'a str>,
+    ) -> LetterSource<'a> {
+        LetterSource {
+            data,
+            commentary: self
+                .commentary
+                .as_deref()
+                .map(|path| (commentary.unwrap_or_default(), path)),
+            title: self.title.clone(),
+            ident: self.ident.clone(),
+            date: self.date,
+        }
+    }
 }
 
 /// The worker's answer to a [`Job`]; on success the PDF and the web page follow.
@@ -152,16 +172,7 @@ fn serve(template_dir: &Path) -> std::io::Result<()> {
         let commentary = read_frame(&mut input)?.unwrap_or_default();
         let commentary = String::from_utf8(commentary)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
-        let source = LetterSource {
-            data,
-            commentary: job
-                .commentary
-                .as_deref()
-                .map(|path| (commentary.as_str(), path)),
-            title: job.title,
-            ident: job.ident,
-            date: job.date,
-        };
+        let source = job.source(data, Some(&commentary));
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             super::render(&template, &source)
         }));
@@ -190,7 +201,7 @@ fn serve(template_dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
         (Some(message), _) => (*message).to_string(),
         (_, Some(message)) => message.clone(),
