@@ -22,7 +22,7 @@ use crate::manifest::{self, FileEntry, LetterEntry, Manifest, RunParameters};
 use crate::output::{self, Content, OtherFile, OutputError, YearFolder, site};
 use crate::plan::{self, PlannedLetter, PrepareError, Prepared};
 use crate::progress::Progress;
-use crate::render::pool::{Letter, LetterFailure, Limits, Pool};
+use crate::render::pool::{Compiling, Letter, LetterFailure, Limits, Pool};
 use crate::render::worker::Job;
 use crate::render::{self, LetterSource, RenderError, Rendered};
 
@@ -101,6 +101,16 @@ pub(crate) fn build(
     let prepared = plan::prepare(&options.input, &options.templates)?;
     let publication = &prepared.publication;
     let selected = plan::select(publication, &options.authorities)?;
+    let planned: Vec<PlannedLetter> = selected
+        .iter()
+        .map(|&index| plan::plan_letter(&prepared, index))
+        .collect();
+    // A letter made alone compiles in this process. It starts now, while the output folder and
+    // the manifest are read, and is left unused if the manifest says it is up to date.
+    let head_start = match planned.as_slice() {
+        [letter] => Some(start_alone(&prepared, letter, options.limits)),
+        _ => None,
+    };
     let folder = YearFolder::open_for_writing(&options.output, &publication.config.year)?;
     let mut notes = Vec::new();
     let previous = match Manifest::read(folder.dir()) {
@@ -114,9 +124,8 @@ pub(crate) fn build(
     let had_manifest = previous.is_some();
     let mut manifest =
         previous.unwrap_or_else(|| Manifest::new(&publication.config.year, run.clone()));
-    let to_build: Vec<PlannedLetter> = selected
-        .iter()
-        .map(|&index| plan::plan_letter(&prepared, index))
+    let to_build: Vec<PlannedLetter> = planned
+        .into_iter()
         .filter(|letter| {
             options.force || !manifest.is_current(folder.dir(), &letter.file, &letter.inputs_digest)
         })
@@ -158,7 +167,9 @@ pub(crate) fn build(
     // The index is compiled here while the workers make the letters.
     let (results, index) = std::thread::scope(|scope| {
         let index = scope.spawn(|| compile_index(&prepared, &stale_files));
-        let results = make_letters(&prepared, &to_build, options, &recorder, progress);
+        let results = make_letters(
+            &prepared, &to_build, head_start, options, &recorder, progress,
+        );
         (
             results,
             index.join().expect("compiling the index does not panic"),
@@ -308,31 +319,32 @@ impl<'a> Recorder<'a> {
     }
 }
 
+/// Starts compiling the one letter of a build, in this process.
+fn start_alone(prepared: &Prepared, letter: &PlannedLetter, limits: Limits) -> Compiling {
+    let data = letter_data_json(letter);
+    Compiling::start(
+        &prepared.template,
+        &letter_input(&prepared.publication, letter, &data),
+        limits,
+    )
+}
+
 /// Compiles `letters` on the letter workers, puts each in place and records it; one result each,
-/// in order.
+/// in order. `head_start` is the one letter of the build, already compiling in this process.
 fn make_letters(
     prepared: &Prepared,
     letters: &[PlannedLetter],
+    head_start: Option<Compiling>,
     options: &BuildOptions,
     recorder: &Recorder,
     progress: &dyn Progress,
 ) -> Vec<Result<(), LetterError>> {
     let publication = &prepared.publication;
-    let data: Vec<Vec<u8>> = letters
-        .iter()
-        .map(|letter| serde_json::to_vec(&letter.made_from.data).expect("letter data serializes"))
-        .collect();
+    let data: Vec<Vec<u8>> = letters.iter().map(letter_data_json).collect();
     let jobs: Vec<Letter> = letters
         .iter()
         .zip(&data)
-        .map(|(letter, data)| {
-            let commentary = publication.commentary[letter.index].as_ref();
-            Letter {
-                job: job(publication, letter),
-                data,
-                commentary: commentary.map(|c| c.text.as_str()),
-            }
-        })
+        .map(|(letter, data)| letter_input(publication, letter, data))
         .collect();
     let results: Vec<Mutex<Option<Result<(), LetterError>>>> =
         letters.iter().map(|_| Mutex::new(None)).collect();
@@ -346,14 +358,18 @@ fn make_letters(
         limits: options.limits,
     };
     progress.start(letters.len());
-    pool.run(&jobs, &|slot, rendered| {
+    let done = |slot: usize, rendered: Result<Rendered, LetterFailure>| {
         let letter = &letters[slot];
         let result = rendered
             .map_err(LetterError::from)
             .and_then(|rendered| put_in_place(recorder, prepared, letter, &rendered));
         progress.letter_done(&publication.authorities[letter.index].name);
         *results[slot].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
-    });
+    };
+    match (head_start, letters) {
+        (Some(compiling), [_]) => done(0, compiling.finish()),
+        _ => pool.run(&jobs, &done),
+    }
     progress.finish();
     results
         .into_iter()
@@ -363,6 +379,26 @@ fn make_letters(
                 .expect("the pool answers for every letter")
         })
         .collect()
+}
+
+/// The letter's data as its template reads it (`/data.json`).
+fn letter_data_json(letter: &PlannedLetter) -> Vec<u8> {
+    serde_json::to_vec(&letter.made_from.data).expect("letter data serializes")
+}
+
+/// A letter as the pool takes it.
+fn letter_input<'a>(
+    publication: &'a Publication,
+    letter: &PlannedLetter,
+    data: &'a [u8],
+) -> Letter<'a> {
+    Letter {
+        job: job(publication, letter),
+        data,
+        commentary: publication.commentary[letter.index]
+            .as_ref()
+            .map(|c| c.text.as_str()),
+    }
 }
 
 /// What a worker needs to know of a letter besides its data and commentary.

@@ -70,6 +70,40 @@ pub(crate) fn render(template: &Template, letter: &LetterSource) -> Result<Rende
     Ok(Rendered { pdf, html })
 }
 
+/// [`render`], with the web page compiled in a second thread beside the PDF: for a letter made
+/// alone, when the machine's other cores would otherwise wait.
+pub(crate) fn render_in_two_threads(
+    template: &Template,
+    letter: &LetterSource,
+) -> Result<Rendered, RenderError> {
+    let world = LetterWorld::new(
+        template,
+        letter.data.clone(),
+        letter.commentary,
+        letter.date,
+    );
+    let page_world = world.page();
+    let (pdf, html) = std::thread::scope(|scope| {
+        let html = std::thread::Builder::new()
+            .name("letter page".to_string())
+            .stack_size(worker::STACK_BYTES)
+            .spawn_scoped(scope, || html::compile(&page_world));
+        let pdf = compile(&world, letter).and_then(|document| export(&world, &document, letter));
+        let html = match html {
+            Ok(thread) => thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // No second thread to be had: compile it here instead.
+            Err(_) => html::compile(&page_world),
+        };
+        (pdf, html)
+    });
+    Ok(Rendered {
+        pdf: pdf?,
+        html: html?,
+    })
+}
+
 /// Compiles one letter to its PDF only (for the benchmark's side-by-side measure of the web
 /// edition's cost).
 pub(crate) fn render_pdf(

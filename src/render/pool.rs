@@ -115,7 +115,8 @@ impl Pool {
         done: &(dyn Fn(usize, Result<Rendered, LetterFailure>) + Sync),
     ) {
         if let [letter] = letters {
-            return done(0, self.make_here(letter));
+            let made = Compiling::start(&self.template, letter, self.limits).finish();
+            return done(0, made);
         }
         let next = AtomicUsize::new(0);
         let watches: Vec<Mutex<Watch>> = (0..self.workers.clamp(1, letters.len().max(1)))
@@ -274,55 +275,6 @@ impl Pool {
         }
     }
 
-    /// Makes one letter in this process, in a thread the calling thread watches. A letter past its
-    /// time or memory limit is reported as failed and left to run: nothing can stop a Typst
-    /// compile but the end of its process, which comes as soon as the build has written what it
-    /// made.
-    fn make_here(&self, letter: &Letter) -> Result<Rendered, LetterFailure> {
-        let template = Arc::clone(&self.template);
-        let job = letter.job.clone();
-        let data = letter.data.to_vec();
-        let commentary = letter.commentary.map(str::to_string);
-        let (sender, answer) = std::sync::mpsc::channel();
-        let baseline = resident_bytes(std::process::id()).unwrap_or(0);
-        std::thread::Builder::new()
-            .name("letter".to_string())
-            .stack_size(worker::STACK_BYTES)
-            .spawn(move || {
-                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    super::render(&template, &job.source(data, commentary.as_deref()))
-                }));
-                let _ = sender.send(result);
-            })
-            .map_err(|e| LetterFailure::Worker(e.to_string()))?;
-        let deadline = Instant::now() + self.limits.time;
-        loop {
-            match answer.recv_timeout(Duration::from_millis(25)) {
-                Ok(Ok(Ok(rendered))) => return Ok(rendered),
-                Ok(Ok(Err(super::RenderError::Typst(diagnostics)))) => {
-                    return Err(LetterFailure::Typst(diagnostics));
-                }
-                Ok(Err(panic)) => {
-                    return Err(LetterFailure::Panicked(worker::panic_message(&*panic)));
-                }
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                    return Err(LetterFailure::Panicked(
-                        "the letter's thread ended without an answer".to_string(),
-                    ));
-                }
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-            }
-            if Instant::now() >= deadline {
-                return Err(LetterFailure::TimedOut(self.limits.time));
-            }
-            let grown =
-                resident_bytes(std::process::id()).map_or(0, |now| now.saturating_sub(baseline));
-            if grown > self.limits.memory {
-                return Err(LetterFailure::OutOfMemory(self.limits.memory));
-            }
-        }
-    }
-
     /// Kills any worker past its letter's deadline or over its memory limit, until `finished`.
     fn watchdog(&self, watches: &[Mutex<Watch>], finished: &(Mutex<bool>, Condvar)) {
         const EVERY: Duration = Duration::from_millis(25);
@@ -409,6 +361,85 @@ fn last_lines(reader: &mut dyn Read) -> String {
         }
     }
     String::from_utf8_lossy(&kept).into_owned()
+}
+
+/// One letter compiling in this process, in a thread of its own under the pool's limits: for a
+/// build of one letter, where starting a worker would cost more than the letter, and which can
+/// start it before it has read the manifest.
+pub(crate) struct Compiling {
+    answer: std::sync::mpsc::Receiver<std::thread::Result<Result<Rendered, super::RenderError>>>,
+    deadline: Instant,
+    limits: Limits,
+    /// The process's resident memory before the letter: its growth is the letter's.
+    baseline: u64,
+    /// When the thread could not be started.
+    not_started: Option<String>,
+}
+
+impl Compiling {
+    /// Starts compiling `letter` now.
+    pub(crate) fn start(template: &Arc<Template>, letter: &Letter, limits: Limits) -> Compiling {
+        let template = Arc::clone(template);
+        let job = letter.job.clone();
+        let data = letter.data.to_vec();
+        let commentary = letter.commentary.map(str::to_string);
+        let (sender, answer) = std::sync::mpsc::channel();
+        let baseline = resident_bytes(std::process::id()).unwrap_or(0);
+        let spawned = std::thread::Builder::new()
+            .name("letter".to_string())
+            .stack_size(worker::STACK_BYTES)
+            .spawn(move || {
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    super::render_in_two_threads(
+                        &template,
+                        &job.source(data, commentary.as_deref()),
+                    )
+                }));
+                let _ = sender.send(result);
+            });
+        Compiling {
+            answer,
+            deadline: Instant::now() + limits.time,
+            limits,
+            baseline,
+            not_started: spawned.err().map(|e| e.to_string()),
+        }
+    }
+
+    /// Waits for the letter. One past its time or memory limit is reported as failed and left to
+    /// run: nothing can stop a Typst compile but the end of its process, which comes as soon as
+    /// the build has written what it made.
+    pub(crate) fn finish(self) -> Result<Rendered, LetterFailure> {
+        use std::sync::mpsc::RecvTimeoutError;
+        if let Some(error) = self.not_started {
+            return Err(LetterFailure::Worker(error));
+        }
+        loop {
+            match self.answer.recv_timeout(Duration::from_millis(25)) {
+                Ok(Ok(Ok(rendered))) => return Ok(rendered),
+                Ok(Ok(Err(super::RenderError::Typst(diagnostics)))) => {
+                    return Err(LetterFailure::Typst(diagnostics));
+                }
+                Ok(Err(panic)) => {
+                    return Err(LetterFailure::Panicked(worker::panic_message(&*panic)));
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(LetterFailure::Panicked(
+                        "the letter's thread ended without an answer".to_string(),
+                    ));
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            if Instant::now() >= self.deadline {
+                return Err(LetterFailure::TimedOut(self.limits.time));
+            }
+            let grown = resident_bytes(std::process::id())
+                .map_or(0, |now| now.saturating_sub(self.baseline));
+            if grown > self.limits.memory {
+                return Err(LetterFailure::OutOfMemory(self.limits.memory));
+            }
+        }
+    }
 }
 
 /// The resident memory of process `pid`, where the system tells it.

@@ -18,10 +18,10 @@ use sha2::{Digest, Sha256};
 use typst::diag::{FileError, FileResult, PackageError};
 use typst::foundations::{Bytes, Datetime, Duration};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
-use typst::text::{Font, FontBook};
+use typst::text::{Font, FontBook, FontInfo};
 use typst::utils::LazyHash;
 use typst::{Feature, Library, LibraryExt, World};
-use typst_kit::fonts::FontStore;
+use typst_kit::fonts::{FontSource, FontStore};
 use walkdir::WalkDir;
 
 /// The letter's data, as JSON: `json("/data.json")` in the template.
@@ -145,11 +145,7 @@ impl Template {
                 .to_ascii_lowercase();
             if matches!(extension.as_str(), "ttf" | "otf" | "ttc" | "otc") {
                 let bytes = Bytes::new(bytes);
-                for font in Font::iter(bytes.clone()) {
-                    let info = font.info().clone();
-                    fonts.push((font, info));
-                    font_count += 1;
-                }
+                font_count += add_fonts(&mut fonts, &bytes);
                 let file_name = path
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
@@ -179,7 +175,9 @@ impl Template {
                 root: root.to_path_buf(),
             });
         }
-        fonts.extend(typst_kit::fonts::embedded());
+        for data in typst_assets::fonts() {
+            add_fonts(&mut fonts, &Bytes::new(data));
+        }
         let main = project_file(MAIN_PATH);
         for (id, file, what) in [
             (main, "main.typ", "each letter"),
@@ -252,6 +250,38 @@ impl Template {
         (0..)
             .map_while(|index| book.info(index))
             .any(|info| info.coverage.contains(u32::from(c)))
+    }
+}
+
+/// Adds every font of a font file (one, or several for a collection) to the font book, to be
+/// parsed when a document first uses it. Most fonts never are (Typst's embedded fallbacks, the
+/// italic of a letter without italics), and parsing a font for shaping costs several times more
+/// than reading its names and coverage, in every run. Returns how many fonts the file holds.
+fn add_fonts(fonts: &mut FontStore, data: &Bytes) -> usize {
+    let mut added = 0;
+    for index in 0.. {
+        let Some(info) = FontInfo::new(data, index) else {
+            break;
+        };
+        let source = FontOnDemand {
+            data: data.clone(),
+            index,
+        };
+        fonts.push((source, info));
+        added += 1;
+    }
+    added
+}
+
+/// A font of the font book, parsed on first use.
+struct FontOnDemand {
+    data: Bytes,
+    index: u32,
+}
+
+impl FontSource for FontOnDemand {
+    fn load(&self) -> Option<Font> {
+        Font::new(self.data.clone(), self.index)
     }
 }
 
