@@ -77,10 +77,6 @@ fn main() -> Result<()> {
         None if bench.want("regen") || bench.want("cli") => cases::letters(&bench)?,
         None => bench.fresh_out(),
     };
-    let regenerate = bench
-        .want("regen")
-        .then(|| cases::regenerate(&bench, &national_out))
-        .transpose()?;
     let x10 = bench
         .want("x10")
         .then(|| cases::x10(&bench, &fixtures))
@@ -90,12 +86,26 @@ fn main() -> Result<()> {
         .then(|| cases::check(&bench, &fixtures))
         .transpose()?;
     let mut notes = Vec::new();
-    let cli = cases::typst_cli(&bench, &fixtures, &national_out, &mut notes)?;
+    // With the CLI, our one-letter case runs in alternation with its one letter.
+    let cli = cases::typst_cli(
+        &bench,
+        &fixtures,
+        &national_out,
+        bench.want("regen"),
+        &mut notes,
+    )?;
 
     let (national_1, national_n) = national.map(|n| (n.jobs_1, n.jobs_n)).unzip();
-    let (typst, cli_one, cli_batch) = match cli {
-        Some(cli) => (Some(cli.typst), Some(cli.one), Some(cli.batch)),
-        None => (None, None, None),
+    let (typst, cli_one, cli_batch, alternated) = match cli {
+        Some(cli) => (Some(cli.typst), Some(cli.one), Some(cli.batch), cli.regenerate),
+        None => (None, None, None, None),
+    };
+    let regenerate = match alternated {
+        Some(case) => Some(case),
+        None => bench
+            .want("regen")
+            .then(|| cases::regenerate(&bench, &national_out))
+            .transpose()?,
     };
     let cases: Vec<Case> = [
         national_1, national_n, regenerate, x10, check, cli_one, cli_batch,

@@ -315,8 +315,11 @@ impl Manifest {
 
 /// When the file at `path` was last modified, in nanoseconds since 1970.
 pub(crate) fn modified(path: &Path) -> Option<u64> {
-    let since = std::fs::metadata(path)
-        .ok()?
+    modified_of(&std::fs::metadata(path).ok()?)
+}
+
+fn modified_of(metadata: &std::fs::Metadata) -> Option<u64> {
+    let since = metadata
         .modified()
         .ok()?
         .duration_since(std::time::UNIX_EPOCH)
@@ -336,6 +339,6 @@ pub(crate) fn file_matches(path: &Path, sha256: &str, bytes: u64, modified: Opti
     if metadata.len() != bytes {
         return false;
     }
-    let unchanged = modified.is_some() && modified == self::modified(path);
+    let unchanged = modified.is_some() && modified == modified_of(&metadata);
     unchanged || digest::sha256_file(path).is_ok_and(|(found, _)| found == sha256)
 }

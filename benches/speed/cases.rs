@@ -10,7 +10,9 @@ use annual_review::bench::Letters;
 use anyhow::{Context, Result, ensure};
 
 use crate::fixtures::{self, Fixtures};
-use crate::measure::{Case, Stats, measure, measure_pool, repeat, self_cpu};
+use crate::measure::{
+    Case, Sample, Stats, measure, measure_pool, repeat, repeat_alternating, self_cpu,
+};
 use crate::{BIN, Bench, KENT, ROOT};
 
 /// The letters' date, 2021-07-21 09:00 UTC: what our PDFs carry as their creation date.
@@ -62,26 +64,33 @@ pub fn letters(bench: &Bench) -> Result<PathBuf> {
     Ok(out)
 }
 
-/// Runs of the one-letter cases: at least 5.
+/// Runs of the one-letter cases: at least 15, as they take a tenth of a second and move most with
+/// the machine's load.
 fn one_letter_runs(bench: &Bench) -> usize {
-    bench.runs.max(5)
+    bench.runs.max(15)
 }
 
-/// Kent's letter regenerated in the built folder `out` (`--authority E10000016 --force`).
+/// The one-letter case's name.
+fn regenerate_name() -> String {
+    format!("one letter (--authority {KENT} --force), whole process")
+}
+
+/// One run of Kent's letter regenerated in the built folder `out`.
+fn regenerate_once(bench: &Bench, out: &Path) -> Result<Sample> {
+    measure(&mut bench.build(
+        &bench.input,
+        out,
+        bench.jobs,
+        &["--authority", KENT, "--force"],
+    ))
+}
+
+/// Kent's letter regenerated in the built folder `out` (`--authority E10000016 --force`), when
+/// there is no typst CLI to alternate with.
 pub fn regenerate(bench: &Bench, out: &Path) -> Result<Case> {
-    repeat(
-        &format!("one letter (--authority {KENT} --force), whole process"),
-        one_letter_runs(bench),
-        1,
-        |_| {
-            measure(&mut bench.build(
-                &bench.input,
-                out,
-                bench.jobs,
-                &["--authority", KENT, "--force"],
-            ))
-        },
-    )
+    repeat(&regenerate_name(), one_letter_runs(bench), 1, |_| {
+        regenerate_once(bench, out)
+    })
 }
 
 pub fn x10(bench: &Bench, fixtures: &Fixtures) -> Result<Case> {
@@ -119,14 +128,18 @@ pub struct Cli {
     pub typst: PathBuf,
     pub one: Case,
     pub batch: Case,
+    /// Our one-letter regeneration, measured in alternation with the CLI's one letter.
+    pub regenerate: Option<Case>,
 }
 
 /// The CLI's cases, when `BENCH_CASES` asks for them and a typst 0.15 CLI is found or installed;
 /// what happened goes into `notes`, with whether its PDFs say what ours in `national_out` say.
+/// With `regenerate`, our one-letter case runs in alternation with the CLI's, in `national_out`.
 pub fn typst_cli(
     bench: &Bench,
     fixtures: &Fixtures,
     national_out: &Path,
+    regenerate: bool,
     notes: &mut Vec<String>,
 ) -> Result<Option<Cli>> {
     if !bench.want("cli") {
@@ -159,12 +172,20 @@ pub fn typst_cli(
         cmd
     };
     let one_out = tmp.join("cli-one.pdf");
-    let one = repeat(
-        &format!("one letter, `typst compile` ({KENT})"),
-        one_letter_runs(bench),
-        1,
-        |_| measure(&mut compile(&projects.join(&fixtures.kent_slug), &one_out)),
-    )?;
+    let cli_name = format!("one letter, `typst compile` ({KENT})");
+    let cli_once = |_| measure(&mut compile(&projects.join(&fixtures.kent_slug), &one_out));
+    let (one, regenerate) = if regenerate {
+        let [ours, cli] = repeat_alternating(
+            [&regenerate_name(), &cli_name],
+            one_letter_runs(bench),
+            1,
+            |_| regenerate_once(bench, national_out),
+            cli_once,
+        )?;
+        (cli, Some(ours))
+    } else {
+        (repeat(&cli_name, one_letter_runs(bench), 1, cli_once)?, None)
+    };
     let mut cli_out = PathBuf::new();
     let batch = repeat(
         &format!(
@@ -196,7 +217,12 @@ pub fn typst_cli(
         slugs,
         &fixtures.kent_slug,
     ));
-    Ok(Some(Cli { typst, one, batch }))
+    Ok(Some(Cli {
+        typst,
+        one,
+        batch,
+        regenerate,
+    }))
 }
 
 /// Checks that the CLI's PDFs say what ours say, for Kent and a spread of others.

@@ -220,6 +220,48 @@ pub fn repeat(
     })
 }
 
+/// Two cases measured in alternation, run by run, so that the machine's changing load falls on
+/// both alike: for comparing one with the other.
+pub fn repeat_alternating(
+    names: [&str; 2],
+    runs: usize,
+    letters: usize,
+    mut first: impl FnMut(usize) -> Result<Sample>,
+    mut second: impl FnMut(usize) -> Result<Sample>,
+) -> Result<[Case; 2]> {
+    let mut samples = [Vec::new(), Vec::new()];
+    for i in 0..runs {
+        for (which, run) in [&mut first as &mut dyn FnMut(usize) -> Result<Sample>, &mut second]
+            .into_iter()
+            .enumerate()
+        {
+            let name = names[which];
+            let sample = run(i).with_context(|| format!("case `{name}`, run {}", i + 1))?;
+            eprintln!(
+                "bench: {name}: run {}/{runs}: {:.3} s wall, {:.3} s CPU, {:.0} MB",
+                i + 1,
+                sample.wall.as_secs_f64(),
+                sample.cpu.as_secs_f64(),
+                sample.rss_kib as f64 * 1024.0 / 1e6
+            );
+            samples[which].push(sample);
+        }
+    }
+    let [first, second] = samples;
+    Ok([
+        Case {
+            name: names[0].to_string(),
+            samples: first,
+            letters,
+        },
+        Case {
+            name: names[1].to_string(),
+            samples: second,
+            letters,
+        },
+    ])
+}
+
 pub fn run_ok(cmd: &mut Command) -> Result<()> {
     let output = cmd
         .stdin(Stdio::null())
