@@ -97,7 +97,12 @@ fn main() -> Result<()> {
 
     let (national_1, national_n) = national.map(|n| (n.jobs_1, n.jobs_n)).unzip();
     let (typst, cli_one, cli_batch, alternated) = match cli {
-        Some(cli) => (Some(cli.typst), Some(cli.one), Some(cli.batch), cli.regenerate),
+        Some(cli) => (
+            Some(cli.typst),
+            Some(cli.one),
+            Some(cli.batch),
+            cli.regenerate,
+        ),
         None => (None, None, None, None),
     };
     let regenerate = match alternated {

@@ -95,7 +95,13 @@ pub mod bench {
 
         /// The PDF of letter `index` alone, without its web page.
         pub fn render_pdf(&self, index: usize) -> Result<Vec<u8>, String> {
-            crate::render::render_pdf(&self.prepared.template, &self.source(index))
+            crate::render::render_one(&self.prepared.template, &self.source(index), false)
+                .map_err(|e| e.to_string())
+        }
+
+        /// The web page of letter `index` alone.
+        pub fn render_page(&self, index: usize) -> Result<Vec<u8>, String> {
+            crate::render::render_one(&self.prepared.template, &self.source(index), true)
                 .map_err(|e| e.to_string())
         }
 

@@ -184,7 +184,10 @@ pub fn typst_cli(
         )?;
         (cli, Some(ours))
     } else {
-        (repeat(&cli_name, one_letter_runs(bench), 1, cli_once)?, None)
+        (
+            repeat(&cli_name, one_letter_runs(bench), 1, cli_once)?,
+            None,
+        )
     };
     let mut cli_out = PathBuf::new();
     let batch = repeat(
@@ -300,8 +303,9 @@ pub struct Floor {
     /// Every letter once, in order, in one thread after a warm-up: the batch without the process.
     pub sequential_wall: Stats,
     pub sequential_cpu: f64,
-    /// The same letters as PDFs only, without their web pages.
+    /// The same letters' PDFs alone, and their web pages alone, each page right after its PDF.
     pub sequential_pdf_cpu: f64,
+    pub sequential_page_cpu: f64,
     /// The site's index page.
     pub index_wall: Stats,
     /// The first letter of a fresh process (cold caches), for context.
@@ -360,19 +364,29 @@ fn measure_floor(input: &Path, templates: &Path) -> Result<Floor> {
         sequential.push(render(i)?.as_secs_f64());
     }
     let sequential_cpu = (self_cpu() - cpu).as_secs_f64() / letters.len() as f64;
-    // The same without the web pages, side by side: what the web edition costs per letter.
+    // What the web edition costs per letter: each letter's PDF, then its web page, measured apart
+    // in the same pass (a worker makes them in that order), so the machine's load falls on both.
     evict(0);
     for &i in others.iter().take(5) {
-        letters.render_pdf(i).map_err(|e| anyhow::anyhow!("{e}"))?;
+        letters.render(i).map_err(|e| anyhow::anyhow!("{e}"))?;
     }
-    let cpu = self_cpu();
+    let (mut pdf_cpu, mut page_cpu) = (Duration::ZERO, Duration::ZERO);
     for i in 0..letters.len() {
+        let before = self_cpu();
         letters.render_pdf(i).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let between = self_cpu();
+        letters.render_page(i).map_err(|e| anyhow::anyhow!("{e}"))?;
+        pdf_cpu += between - before;
+        page_cpu += self_cpu() - between;
     }
-    let sequential_pdf_cpu = (self_cpu() - cpu).as_secs_f64() / letters.len() as f64;
-    // The site's index, compiled once per build that changes it.
+    let sequential_pdf_cpu = pdf_cpu.as_secs_f64() / letters.len() as f64;
+    let sequential_page_cpu = page_cpu.as_secs_f64() / letters.len() as f64;
+    // The site's index, compiled once per build that changes it, in a process that has made
+    // letters: its own memoized work is dropped before each run, not the template's.
     let mut index = Vec::new();
-    for _ in 0..3 {
+    for &other in others.iter().take(3) {
+        evict(0);
+        render(other)?;
         let started = Instant::now();
         letters.render_index().map_err(|e| anyhow::anyhow!("{e}"))?;
         index.push(started.elapsed().as_secs_f64());
@@ -380,6 +394,7 @@ fn measure_floor(input: &Path, templates: &Path) -> Result<Floor> {
     evict(0);
     Ok(Floor {
         sequential_pdf_cpu,
+        sequential_page_cpu,
         index_wall: Stats::of(index.into_iter()),
         kent_wall: Stats::of(kent_times.into_iter()),
         kent_cpu: kent_cpu.as_secs_f64() / N as f64,

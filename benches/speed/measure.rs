@@ -231,9 +231,12 @@ pub fn repeat_alternating(
 ) -> Result<[Case; 2]> {
     let mut samples = [Vec::new(), Vec::new()];
     for i in 0..runs {
-        for (which, run) in [&mut first as &mut dyn FnMut(usize) -> Result<Sample>, &mut second]
-            .into_iter()
-            .enumerate()
+        for (which, run) in [
+            &mut first as &mut dyn FnMut(usize) -> Result<Sample>,
+            &mut second,
+        ]
+        .into_iter()
+        .enumerate()
         {
             let name = names[which];
             let sample = run(i).with_context(|| format!("case `{name}`, run {}", i + 1))?;

@@ -64,8 +64,7 @@ pub(crate) fn render(template: &Template, letter: &LetterSource) -> Result<Rende
         letter.commentary,
         letter.date,
     );
-    let document = compile(&world, letter)?;
-    let pdf = export(&world, &document, letter)?;
+    let pdf = letter_pdf(&world, letter)?;
     let html = html::compile(&world.page())?;
     Ok(Rendered { pdf, html })
 }
@@ -88,7 +87,7 @@ pub(crate) fn render_in_two_threads(
             .name("letter page".to_string())
             .stack_size(worker::STACK_BYTES)
             .spawn_scoped(scope, || html::compile(&page_world));
-        let pdf = compile(&world, letter).and_then(|document| export(&world, &document, letter));
+        let pdf = letter_pdf(&world, letter);
         let html = match html {
             Ok(thread) => thread
                 .join()
@@ -104,11 +103,12 @@ pub(crate) fn render_in_two_threads(
     })
 }
 
-/// Compiles one letter to its PDF only (for the benchmark's side-by-side measure of the web
-/// edition's cost).
-pub(crate) fn render_pdf(
+/// Compiles one letter to its PDF only, or its web page only: for the benchmark's measure of what
+/// the web edition costs.
+pub(crate) fn render_one(
     template: &Template,
     letter: &LetterSource,
+    page: bool,
 ) -> Result<Vec<u8>, RenderError> {
     let world = LetterWorld::new(
         template,
@@ -116,8 +116,17 @@ pub(crate) fn render_pdf(
         letter.commentary,
         letter.date,
     );
-    let document = compile(&world, letter)?;
-    export(&world, &document, letter)
+    if page {
+        html::compile(&world.page())
+    } else {
+        letter_pdf(&world, letter)
+    }
+}
+
+/// The letter's PDF: compiled and exported.
+fn letter_pdf(world: &LetterWorld, letter: &LetterSource) -> Result<Vec<u8>, RenderError> {
+    let document = compile(world, letter)?;
+    export(world, &document, letter)
 }
 
 /// The site's index page: the template's `index.typ` with the year's data at `/site.json`.
