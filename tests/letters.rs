@@ -305,21 +305,11 @@ fn a_runaway_commentary_is_stopped_at_the_time_limit_and_the_others_are_written(
     assert!(!fixture.letter("essex-county-council").exists());
 
     // One letter alone is compiled in the build's own process: the same limit holds there.
-    let alone = fixture.run(&[
-        "build",
-        "--authority",
-        "E10000012",
-        "--letter-time-limit",
-        "1",
-    ]);
-    alone.assert_status(1);
-    assert!(
-        alone.stderr.starts_with(
-            "error: the letter to Essex County Council (`E10000012`) failed:\n  \
-             it took longer than the time limit of 1 second and was stopped;"
-        ),
-        "{}",
-        alone.stderr
+    assert_fails_alone(
+        &fixture,
+        &["--authority", "E10000012", "--letter-time-limit", "1"],
+        "error: the letter to Essex County Council (`E10000012`) failed:\n  \
+         it took longer than the time limit of 1 second and was stopped;",
     );
     assert!(!fixture.letter("essex-county-council").exists());
 }
@@ -346,23 +336,20 @@ fn a_commentary_that_eats_memory_is_stopped_at_the_memory_limit_and_the_others_a
     assert_eq!(files_under(&fixture.letters()).len(), 5);
 
     // One letter alone is compiled in the build's own process: the same limit holds there.
-    let alone = fixture.run(&[
-        "build",
-        "--authority",
-        "E07000008",
-        "--letter-memory-limit",
-        "300",
-    ]);
-    alone.assert_status(1);
-    assert!(
-        alone.stderr.starts_with(
-            "error: the letter to Cambridge City Council (`E07000008`) failed:\n  \
-             it needed more than the memory limit of 300 MiB and was stopped;"
-        ),
-        "{}",
-        alone.stderr
+    assert_fails_alone(
+        &fixture,
+        &["--authority", "E07000008", "--letter-memory-limit", "300"],
+        "error: the letter to Cambridge City Council (`E07000008`) failed:\n  \
+         it needed more than the memory limit of 300 MiB and was stopped;",
     );
     assert!(!fixture.letter("cambridge-city-council").exists());
+}
+
+/// `build` with `args` exits 1 with a message that starts with `message`.
+fn assert_fails_alone(fixture: &Fixture, args: &[&str], message: &str) {
+    let run = fixture.run(&[&["build"], args].concat());
+    run.assert_status(1);
+    assert!(run.stderr.starts_with(message), "{}", run.stderr);
 }
 
 #[test]

@@ -203,15 +203,7 @@ pub fn repeat(
 ) -> Result<Case> {
     let mut samples = Vec::new();
     for i in 0..runs {
-        let sample = run(i).with_context(|| format!("case `{name}`, run {}", i + 1))?;
-        eprintln!(
-            "bench: {name}: run {}/{runs}: {:.3} s wall, {:.3} s CPU, {:.0} MB",
-            i + 1,
-            sample.wall.as_secs_f64(),
-            sample.cpu.as_secs_f64(),
-            sample.rss_kib as f64 * 1024.0 / 1e6
-        );
-        samples.push(sample);
+        samples.push(run_once(name, i, runs, &mut run)?);
     }
     Ok(Case {
         name: name.to_string(),
@@ -238,16 +230,7 @@ pub fn repeat_alternating(
         .into_iter()
         .enumerate()
         {
-            let name = names[which];
-            let sample = run(i).with_context(|| format!("case `{name}`, run {}", i + 1))?;
-            eprintln!(
-                "bench: {name}: run {}/{runs}: {:.3} s wall, {:.3} s CPU, {:.0} MB",
-                i + 1,
-                sample.wall.as_secs_f64(),
-                sample.cpu.as_secs_f64(),
-                sample.rss_kib as f64 * 1024.0 / 1e6
-            );
-            samples[which].push(sample);
+            samples[which].push(run_once(names[which], i, runs, run)?);
         }
     }
     let [first, second] = samples;
@@ -263,6 +246,24 @@ pub fn repeat_alternating(
             letters,
         },
     ])
+}
+
+/// Run `i` of a case's `runs`, printed as it ends.
+fn run_once(
+    name: &str,
+    i: usize,
+    runs: usize,
+    run: &mut dyn FnMut(usize) -> Result<Sample>,
+) -> Result<Sample> {
+    let sample = run(i).with_context(|| format!("case `{name}`, run {}", i + 1))?;
+    eprintln!(
+        "bench: {name}: run {}/{runs}: {:.3} s wall, {:.3} s CPU, {:.0} MB",
+        i + 1,
+        sample.wall.as_secs_f64(),
+        sample.cpu.as_secs_f64(),
+        sample.rss_kib as f64 * 1024.0 / 1e6
+    );
+    Ok(sample)
 }
 
 pub fn run_ok(cmd: &mut Command) -> Result<()> {
