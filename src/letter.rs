@@ -120,6 +120,22 @@ pub(crate) struct Spread {
     pub(crate) quarter: Option<u8>,
 }
 
+impl Spread {
+    /// The summary of `distribution` in whole percentages, with the council's `quarter`.
+    pub(crate) fn of(distribution: &crate::stats::Distribution, quarter: Option<u8>) -> Spread {
+        let percent = |r: Rate| r.percent().expect("rates in a spread have a denominator");
+        Spread {
+            with_data: distribution.with_data,
+            lowest: percent(distribution.lowest),
+            lower_quartile: percent(distribution.lower_quartile),
+            median: percent(distribution.median),
+            upper_quartile: percent(distribution.upper_quartile),
+            highest: percent(distribution.highest),
+            quarter,
+        }
+    }
+}
+
 /// The reporting period in words.
 pub(crate) fn period(config: &crate::input::PublicationConfig) -> Period {
     Period {
@@ -213,21 +229,14 @@ fn figure(
     statistic: Statistic,
     rate: Rate,
 ) -> Figure {
-    let percent = |r: Rate| r.percent().expect("rates in a spread have a denominator");
     Figure {
         numerator: rate.numerator,
         denominator: rate.denominator,
         percent: rate.percent(),
         average: statistics.average(kind, statistic),
-        spread: statistics.distribution(kind, statistic).map(|d| Spread {
-            with_data: d.with_data,
-            lowest: percent(d.lowest),
-            lower_quartile: percent(d.lower_quartile),
-            median: percent(d.median),
-            upper_quartile: percent(d.upper_quartile),
-            highest: percent(d.highest),
-            quarter: statistics.quarter(kind, statistic, rate),
-        }),
+        spread: statistics
+            .distribution(kind, statistic)
+            .map(|d| Spread::of(&d, statistics.quarter(kind, statistic, rate))),
     }
 }
 

@@ -217,6 +217,11 @@ pub(crate) fn load(
     Some((config, origins))
 }
 
+/// Whether `name` can only name a folder directly inside the templates folder.
+pub(crate) fn is_plain_template_name(name: &str) -> bool {
+    !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\'])
+}
+
 /// The template must be a folder of `templates_dir` holding a `main.typ`.
 fn check_template(
     path: &Path,
@@ -226,8 +231,7 @@ fn check_template(
     problems: &mut Problems,
 ) {
     let name = template.get_ref();
-    let is_plain_name = !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\']);
-    if is_plain_name && templates_dir.join(name).join("main.typ").is_file() {
+    if is_plain_template_name(name) && templates_dir.join(name).join("main.typ").is_file() {
         return;
     }
     let available = available_templates(templates_dir);

@@ -220,8 +220,7 @@ pub(crate) fn template_dir(input_dir: &Path, templates_dir: &Path) -> Option<Pat
     let text = std::fs::read_to_string(input_dir.join("publication.toml")).ok()?;
     let table: toml::Table = toml::from_str(&text).ok()?;
     let name = table.get("template")?.as_str()?;
-    let plain = !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\']);
-    plain.then(|| templates_dir.join(name))
+    config::is_plain_template_name(name).then(|| templates_dir.join(name))
 }
 
 /// Reads and validates the input folder. `templates_dir` holds the template folders.

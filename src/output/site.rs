@@ -133,18 +133,10 @@ pub(crate) fn index_data(publication: &Publication, statistics: &Statistics) -> 
     let config = &publication.config;
     let group_figure = |kind: AuthorityType, statistic: Statistic| GroupFigure {
         average: statistics.average(kind, statistic),
-        spread: statistics.distribution(kind, statistic).map(|d| {
-            let percent = |r: crate::stats::Rate| r.percent().expect("a spread's rates have one");
-            Spread {
-                with_data: d.with_data,
-                lowest: percent(d.lowest),
-                lower_quartile: percent(d.lower_quartile),
-                median: percent(d.median),
-                upper_quartile: percent(d.upper_quartile),
-                highest: percent(d.highest),
-                quarter: None,
-            }
-        }),
+        // A group's spread has no council in it, so no quarter.
+        spread: statistics
+            .distribution(kind, statistic)
+            .map(|d| Spread::of(&d, None)),
     };
     let data = SiteData {
         title: format!("Annual Review letters {}", config.letter_date.format("%Y")),

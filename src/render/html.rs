@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use typst::diag::{Severity, SourceDiagnostic};
 use typst_html::{HtmlDocument, HtmlOptions};
 
-use super::{LetterWorld, RenderError, format_diagnostic};
+use super::{LetterWorld, RenderError, compile_strictly, format_diagnostic};
 
 /// The one warning every HTML compile gives, which says the export is experimental: known and
 /// accepted (the version is pinned and the output checked); every other warning fails the page.
@@ -19,23 +19,7 @@ const EXPERIMENTAL: &str = "html export is under active development and incomple
 
 /// Compiles the world to an HTML page.
 pub(crate) fn compile(world: &LetterWorld) -> Result<Vec<u8>, RenderError> {
-    let compiled = typst::compile::<HtmlDocument>(world);
-    let mut problems: Vec<String> = compiled
-        .warnings
-        .iter()
-        .filter(|w| !is_expected(w))
-        .map(|w| format_diagnostic(world, w))
-        .collect();
-    let document = match compiled.output {
-        Ok(document) => document,
-        Err(errors) => {
-            problems.extend(errors.iter().map(|e| format_diagnostic(world, e)));
-            return Err(RenderError::Typst(problems));
-        }
-    };
-    if !problems.is_empty() {
-        return Err(RenderError::Typst(problems));
-    }
+    let document: HtmlDocument = compile_strictly(world, is_expected)?;
     let html = typst_html::html(&document, &HtmlOptions { pretty: false }).map_err(|errors| {
         RenderError::Typst(errors.iter().map(|e| format_diagnostic(world, e)).collect())
     })?;

@@ -140,24 +140,32 @@ pub(crate) fn render_index(
 
 /// Compiles one letter's world into pages; warnings count as errors.
 fn compile(world: &LetterWorld, letter: &LetterSource) -> Result<PagedDocument, RenderError> {
-    let compiled = typst::compile::<PagedDocument>(world);
+    let mut document: PagedDocument = compile_strictly(world, |_| false)?;
+    document.info_mut().title = Some(letter.title.as_str().into());
+    Ok(document)
+}
+
+/// Compiles `world` to a document; every warning but those `expected` lets pass fails it, with
+/// the errors.
+fn compile_strictly<D: typst::foundations::Output>(
+    world: &LetterWorld,
+    expected: fn(&SourceDiagnostic) -> bool,
+) -> Result<D, RenderError> {
+    let compiled = typst::compile::<D>(world);
     let mut problems: Vec<String> = compiled
         .warnings
         .iter()
+        .filter(|w| !expected(w))
         .map(|w| format_diagnostic(world, w))
         .collect();
-    let mut document = match compiled.output {
-        Ok(document) => document,
+    match compiled.output {
+        Ok(document) if problems.is_empty() => Ok(document),
+        Ok(_) => Err(RenderError::Typst(problems)),
         Err(errors) => {
             problems.extend(errors.iter().map(|e| format_diagnostic(world, e)));
-            return Err(RenderError::Typst(problems));
+            Err(RenderError::Typst(problems))
         }
-    };
-    if !problems.is_empty() {
-        return Err(RenderError::Typst(problems));
     }
-    document.info_mut().title = Some(letter.title.as_str().into());
-    Ok(document)
 }
 
 /// The PDF/A-2a and PDF/UA-1 bytes of a compiled letter.
