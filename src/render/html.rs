@@ -17,13 +17,16 @@ use super::{LetterWorld, RenderError, compile_strictly, format_diagnostic};
 /// accepted (the version is pinned and the output checked); every other warning fails the page.
 const EXPERIMENTAL: &str = "html export is under active development and incomplete";
 
+/// The attribute Typst writes on the `<svg>` of an `html.frame`, which HTML does not allow.
+const H5: &str = r#" xmlns:h5="http://www.w3.org/1999/xhtml""#;
+
 /// Compiles the world to an HTML page.
 pub(crate) fn compile(world: &LetterWorld) -> Result<Vec<u8>, RenderError> {
     let document: HtmlDocument = compile_strictly(world, is_expected)?;
     let html = typst_html::html(&document, &HtmlOptions { pretty: false }).map_err(|errors| {
         RenderError::Typst(errors.iter().map(|e| format_diagnostic(world, e)).collect())
     })?;
-    Ok(tidy(&html).into_bytes())
+    Ok(tidy(html).into_bytes())
 }
 
 fn is_expected(warning: &SourceDiagnostic) -> bool {
@@ -37,8 +40,12 @@ fn is_expected(warning: &SourceDiagnostic) -> bool {
 /// Reads tag by tag, a quoted attribute value being part of its tag (Typst leaves `<` unescaped
 /// in attribute values, so a council's name in an `aria-label` may hold one), and skips the raw
 /// text of `<style>` and `<script>`.
-pub(crate) fn tidy(html: &str) -> String {
-    const H5: &str = r#" xmlns:h5="http://www.w3.org/1999/xhtml""#;
+pub(crate) fn tidy(html: String) -> String {
+    // Most pages have neither (the template writes its drawings as SVG elements of its own, not
+    // `html.frame`s): they are kept as they are rather than copied tag by tag.
+    if !html.contains(H5) && !html.contains("<symbol") {
+        return html;
+    }
     let bytes = html.as_bytes();
     let mut out = String::with_capacity(html.len());
     let mut symbols = HashSet::new();
@@ -106,7 +113,7 @@ mod tests {
             r#"<script>if (a < b) { x = "<svg xmlns:h5=\"http://www.w3.org/1999/xhtml\">"; }</script>"#,
         );
         assert_eq!(
-            tidy(html),
+            tidy(html.to_string()),
             concat!(
                 r#"<p title="a <svg> b">x</p>"#,
                 r##"<svg class="typst-frame"><symbol id="g1"><path/></symbol><use href="#g1"/></svg>"##,
@@ -114,5 +121,8 @@ mod tests {
                 r#"<script>if (a < b) { x = "<svg xmlns:h5=\"http://www.w3.org/1999/xhtml\">"; }</script>"#,
             )
         );
+        let plain =
+            r#"<p title="a <svg> b">x</p><svg viewBox="0 0 1 1"><circle r="1"></circle></svg>"#;
+        assert_eq!(tidy(plain.to_string()), plain);
     }
 }
