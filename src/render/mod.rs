@@ -240,6 +240,49 @@ fn locate(world: &LetterWorld, span: impl Into<DiagSpan>) -> String {
     }
 }
 
+/// A letter's PDF compiles with Typst's library as the plain `typst` command line has it, without
+/// the HTML feature, as the README promises template authors: nothing the PDF's files make when
+/// they are imported may need `html`, which only the web page's side of the template may use.
+#[cfg(test)]
+mod without_html {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::plan;
+
+    #[test]
+    fn kents_pdf_compiles_without_the_html_feature() {
+        let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let prepared = plan::prepare(&repo.join("input"), &repo.join("typst-templates")).unwrap();
+        let folder = repo.join("typst-templates/annual-review-2021");
+        let template = Template::load(&folder).unwrap().without_html();
+        let publication = &prepared.publication;
+        let kent = publication
+            .authorities
+            .iter()
+            .position(|a| a.code == "E10000016")
+            .unwrap();
+        let data = crate::letter::letter_data(publication, &prepared.statistics, kent);
+        let commentary = publication.commentary[kent].as_ref();
+        let world = LetterWorld::new(
+            &template,
+            serde_json::to_vec(&data).unwrap(),
+            commentary.map(|c| (c.text.as_str(), c.path.as_path())),
+            publication.config.letter_date,
+        );
+        let errors = typst::compile::<PagedDocument>(&world)
+            .output
+            .err()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| format_diagnostic(&world, e))
+                    .collect::<Vec<_>>()
+            });
+        assert_eq!(errors, None);
+    }
+}
+
 /// The pages look as they did when their reference images were made: Kent's three pages and
 /// the Isles of Scilly's statistics page, rendered to pixels in this process (typst-render draws
 /// the same document Typst exports) and compared with `tests/visual/*.png` within a small

@@ -210,6 +210,14 @@ impl Template {
         })
     }
 
+    /// The template with Typst's library as the plain `typst` command line has it, without the
+    /// HTML feature: for the test that keeps a letter's PDF compilable by that command line.
+    #[cfg(test)]
+    pub(crate) fn without_html(mut self) -> Template {
+        self.library = LazyHash::new(Library::builder().build());
+        self
+    }
+
     /// The SHA-256 of every file of the template folder, fonts included, with their paths: what
     /// a letter's look depends on besides its data.
     pub(crate) fn digest(&self) -> &str {
