@@ -240,6 +240,19 @@ fn locate(world: &LetterWorld, span: impl Into<DiagSpan>) -> String {
     }
 }
 
+/// The sample's letter to `code`, as the build hands it to [`render`]: for the tests.
+#[cfg(test)]
+fn sample_letter<'a>(prepared: &'a crate::plan::Prepared, code: &str) -> LetterSource<'a> {
+    let publication = &prepared.publication;
+    let index = publication
+        .authorities
+        .iter()
+        .position(|a| a.code == code)
+        .unwrap();
+    let data = crate::letter::letter_data(publication, &prepared.statistics, index);
+    crate::build::letter_source(prepared, index, serde_json::to_vec(&data).unwrap())
+}
+
 /// A letter's PDF compiles with Typst's library as the plain `typst` command line has it, without
 /// the HTML feature, as the README promises template authors: nothing the PDF's files make when
 /// they are imported may need `html`, which only the web page's side of the template may use.
@@ -256,30 +269,15 @@ mod without_html {
         let prepared = plan::prepare(&repo.join("input"), &repo.join("typst-templates")).unwrap();
         let folder = repo.join("typst-templates/annual-review-2021");
         let template = Template::load(&folder).unwrap().without_html();
-        let publication = &prepared.publication;
-        let kent = publication
-            .authorities
-            .iter()
-            .position(|a| a.code == "E10000016")
-            .unwrap();
-        let data = crate::letter::letter_data(publication, &prepared.statistics, kent);
-        let commentary = publication.commentary[kent].as_ref();
+        let letter = sample_letter(&prepared, "E10000016");
         let world = LetterWorld::new(
             &template,
-            serde_json::to_vec(&data).unwrap(),
-            commentary.map(|c| (c.text.as_str(), c.path.as_path())),
-            publication.config.letter_date,
+            letter.data.clone(),
+            letter.commentary,
+            letter.date,
         );
-        let errors = typst::compile::<PagedDocument>(&world)
-            .output
-            .err()
-            .map(|errors| {
-                errors
-                    .iter()
-                    .map(|e| format_diagnostic(&world, e))
-                    .collect::<Vec<_>>()
-            });
-        assert_eq!(errors, None);
+        let problems = compile(&world, &letter).err().map(|e| e.to_string());
+        assert_eq!(problems, None);
     }
 }
 
@@ -306,21 +304,7 @@ mod visual {
     }
 
     fn pages_of(prepared: &Prepared, code: &str) -> Vec<tiny_skia::Pixmap> {
-        let publication = &prepared.publication;
-        let index = publication
-            .authorities
-            .iter()
-            .position(|a| a.code == code)
-            .unwrap();
-        let data = crate::letter::letter_data(publication, &prepared.statistics, index);
-        let commentary = publication.commentary[index].as_ref();
-        let letter = LetterSource {
-            data: serde_json::to_vec(&data).unwrap(),
-            commentary: commentary.map(|c| (c.text.as_str(), c.path.as_path())),
-            title: data.title.clone(),
-            ident: code.to_string(),
-            date: publication.config.letter_date,
-        };
+        let letter = sample_letter(prepared, code);
         let world = LetterWorld::new(
             &prepared.template,
             letter.data.clone(),
