@@ -4,7 +4,9 @@
 //! wall time, CPU time (user + system, all threads) and peak RSS with `wait4`. The baseline is the
 //! official `typst` CLI compiling the same template and the same per-letter data, one process per
 //! letter at the same parallelism; the floor is a warm in-process compile + PDF export of one
-//! letter, measured in this process through the library API.
+//! letter, measured in this process through the library API; and the least a regeneration must
+//! do (a fresh process that reads the input, loads the template and compiles one letter's PDF,
+//! nothing more) bounds what a one-letter regeneration can cost against the CLI's one letter.
 //!
 //! The table is printed and written into `bench/RESULTS.md` between the `bench:begin` and
 //! `bench:end` markers; the rest of that file (profiling notes) is kept.
@@ -37,7 +39,7 @@ use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use fixtures::Fixtures;
 use measure::{Case, measure};
@@ -48,9 +50,19 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// Kent County Council: the letter with commentary, used for the one-letter cases and the floor.
 const KENT: &str = "E10000016";
 
+// The tool's own allocator, so that what this binary measures in its own processes (the floor,
+// the least a regeneration must do) runs as the tool's letters do.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<()> {
     if std::env::args().any(|a| a == cases::FLOOR_CHILD) {
         return cases::floor_child();
+    }
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == cases::LEAST_CHILD) {
+        let compiles = args.get(at + 1).context("the compile times' file")?;
+        return cases::least_child(Path::new(compiles));
     }
     let root = Path::new(ROOT);
     let load_start = report::load_average();
@@ -96,15 +108,17 @@ fn main() -> Result<()> {
     )?;
 
     let (national_1, national_n) = national.map(|n| (n.jobs_1, n.jobs_n)).unzip();
-    let (typst, cli_one, cli_batch, alternated) = match cli {
+    let (typst, cli_one, cli_batch, alternated, least) = match cli {
         Some(cli) => (
             Some(cli.typst),
             Some(cli.one),
             Some(cli.batch),
             cli.regenerate,
+            cli.least,
         ),
-        None => (None, None, None, None),
+        None => (None, None, None, None, None),
     };
+    let least_compile = least.as_ref().map(|least| least.compile);
     let regenerate = match alternated {
         Some(case) => Some(case),
         None => bench
@@ -113,7 +127,14 @@ fn main() -> Result<()> {
             .transpose()?,
     };
     let cases: Vec<Case> = [
-        national_1, national_n, regenerate, x10, check, cli_one, cli_batch,
+        national_1,
+        national_n,
+        regenerate,
+        least.map(|least| least.case),
+        x10,
+        check,
+        cli_one,
+        cli_batch,
     ]
     .into_iter()
     .flatten()
@@ -126,6 +147,7 @@ fn main() -> Result<()> {
     let report = report::report(
         &cases,
         &floor,
+        least_compile,
         bench.jobs,
         bench.cores,
         typst.as_deref(),

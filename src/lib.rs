@@ -44,8 +44,33 @@ pub mod contract {
 /// through the same code as a build's workers. Not for other uses.
 pub mod bench {
     use std::path::Path;
+    use std::time::{Duration, Instant};
 
     use crate::plan::{self, Prepared};
+
+    /// The least that any regeneration of one letter must do, done in this process and nothing
+    /// more: read and check the whole input, load the template, compute the figures, and compile
+    /// and export the letter's PDF. No web page, no output folder, no manifest, no file written.
+    /// Returns how long the PDF's compile and export took, for the benchmark's lower bound.
+    pub fn least_regeneration(
+        input: &Path,
+        templates: &Path,
+        code: &str,
+    ) -> Result<Duration, String> {
+        let prepared = plan::prepare(input, templates).map_err(|e| e.to_string())?;
+        let publication = &prepared.publication;
+        let index = publication
+            .authorities
+            .iter()
+            .position(|a| a.code == code)
+            .ok_or_else(|| format!("no authority {code}"))?;
+        let data = crate::letter::letter_data(publication, &prepared.statistics, index);
+        let data = serde_json::to_vec(&data).expect("letter data serializes");
+        let source = crate::build::letter_source(&prepared, index, data);
+        let started = Instant::now();
+        crate::render::render_one(&prepared.template, &source, false).map_err(|e| e.to_string())?;
+        Ok(started.elapsed())
+    }
 
     /// A prepared publication whose letters can be compiled one by one.
     pub struct Letters {

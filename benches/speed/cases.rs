@@ -130,6 +130,45 @@ pub struct Cli {
     pub batch: Case,
     /// Our one-letter regeneration, measured in alternation with the CLI's one letter.
     pub regenerate: Option<Case>,
+    /// The least a regeneration must do, measured in alternation with both.
+    pub least: Option<Least>,
+}
+
+/// The least that any one-letter regeneration must do, in a fresh process: start, read and
+/// check the input, load the template, compile and export the letter's PDF; nothing else
+/// (`annual_review::bench::least_regeneration`). A lower bound of what a regeneration can cost
+/// while each run is a process of its own, as it is for the typst CLI.
+pub struct Least {
+    /// The whole process.
+    pub case: Case,
+    /// Of that, the PDF's compile and export, in seconds.
+    pub compile: Stats,
+}
+
+/// The least-regeneration case's name.
+pub const LEAST_NAME: &str =
+    "least a regeneration must do: start, input, template, Kent's PDF alone (fresh process)";
+/// The argument that makes the bench binary do the least a regeneration must do, in a process of
+/// its own; the next argument is the file to add the compile's seconds to.
+pub const LEAST_CHILD: &str = "--least-regeneration-child";
+
+/// The least-regeneration process: Kent's PDF made from the sample, its compile time added to
+/// the file `compiles` (one line a run).
+pub fn least_child(compiles: &Path) -> Result<()> {
+    use std::io::Write;
+    let root = Path::new(ROOT);
+    let compile = annual_review::bench::least_regeneration(
+        &root.join("input"),
+        &root.join("typst-templates"),
+        KENT,
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut file = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(compiles)?;
+    writeln!(file, "{}", compile.as_secs_f64())?;
+    Ok(())
 }
 
 /// The CLI's cases, when `BENCH_CASES` asks for them and a typst 0.15 CLI is found or installed;
@@ -174,18 +213,37 @@ pub fn typst_cli(
     let one_out = tmp.join("cli-one.pdf");
     let cli_name = format!("one letter, `typst compile` ({KENT})");
     let cli_once = |_| measure(&mut compile(&projects.join(&fixtures.kent_slug), &one_out));
-    let (one, regenerate) = if regenerate {
-        let [ours, cli] = repeat_alternating(
-            [&regenerate_name(), &cli_name],
+    let (one, regenerate, least) = if regenerate {
+        let compiles = tmp.join("least-regeneration-compiles.txt");
+        let [ours, cli, least] = repeat_alternating(
+            [&regenerate_name(), &cli_name, LEAST_NAME],
             one_letter_runs(bench),
             1,
-            |_| regenerate_once(bench, national_out),
-            cli_once,
+            [
+                &mut |_| regenerate_once(bench, national_out),
+                &mut |run| cli_once(run),
+                &mut |_| {
+                    measure(
+                        Command::new(std::env::current_exe()?)
+                            .arg(LEAST_CHILD)
+                            .arg(&compiles),
+                    )
+                },
+            ],
         )?;
-        (cli, Some(ours))
+        let compile = fs::read_to_string(&compiles)?
+            .lines()
+            .map(|line| line.parse::<f64>())
+            .collect::<Result<Vec<f64>, _>>()?;
+        let least = Least {
+            case: least,
+            compile: Stats::of(compile.into_iter()),
+        };
+        (cli, Some(ours), Some(least))
     } else {
         (
             repeat(&cli_name, one_letter_runs(bench), 1, cli_once)?,
+            None,
             None,
         )
     };
@@ -225,6 +283,7 @@ pub fn typst_cli(
         one,
         batch,
         regenerate,
+        least,
     }))
 }
 

@@ -212,40 +212,26 @@ pub fn repeat(
     })
 }
 
-/// Two cases measured in alternation, run by run, so that the machine's changing load falls on
-/// both alike: for comparing one with the other.
-pub fn repeat_alternating(
-    names: [&str; 2],
+/// Cases measured in alternation, run by run, so that the machine's changing load falls on all
+/// alike: for comparing one with another.
+pub fn repeat_alternating<const N: usize>(
+    names: [&str; N],
     runs: usize,
     letters: usize,
-    mut first: impl FnMut(usize) -> Result<Sample>,
-    mut second: impl FnMut(usize) -> Result<Sample>,
-) -> Result<[Case; 2]> {
-    let mut samples = [Vec::new(), Vec::new()];
+    mut cases: [&mut dyn FnMut(usize) -> Result<Sample>; N],
+) -> Result<[Case; N]> {
+    let mut samples: [Vec<Sample>; N] = std::array::from_fn(|_| Vec::new());
     for i in 0..runs {
-        for (which, run) in [
-            &mut first as &mut dyn FnMut(usize) -> Result<Sample>,
-            &mut second,
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            samples[which].push(run_once(names[which], i, runs, run)?);
+        for (which, run) in cases.iter_mut().enumerate() {
+            samples[which].push(run_once(names[which], i, runs, *run)?);
         }
     }
-    let [first, second] = samples;
-    Ok([
-        Case {
-            name: names[0].to_string(),
-            samples: first,
-            letters,
-        },
-        Case {
-            name: names[1].to_string(),
-            samples: second,
-            letters,
-        },
-    ])
+    let mut samples = samples.into_iter();
+    Ok(names.map(|name| Case {
+        name: name.to_string(),
+        samples: samples.next().expect("one list of samples a case"),
+        letters,
+    }))
 }
 
 /// Run `i` of a case's `runs`, printed as it ends.
