@@ -107,7 +107,10 @@ fn main() -> Result<()> {
         &mut notes,
     )?;
 
-    let (national_1, national_n) = national.map(|n| (n.jobs_1, n.jobs_n)).unzip();
+    let (national_1, national_n, without_web) = match national {
+        Some(n) => (Some(n.jobs_1), Some(n.jobs_n), Some(n.without_web)),
+        None => (None, None, None),
+    };
     let (typst, cli_one, cli_batch, alternated, least) = match cli {
         Some(cli) => (
             Some(cli.typst),
@@ -129,6 +132,7 @@ fn main() -> Result<()> {
     let cases: Vec<Case> = [
         national_1,
         national_n,
+        without_web,
         regenerate,
         least.map(|least| least.case),
         x10,

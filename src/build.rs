@@ -113,6 +113,12 @@ pub(crate) fn build(
     };
     let folder = YearFolder::open_for_writing(&options.output, &publication.config.year)?;
     let mut notes = Vec::new();
+    if render::without_web_edition() && !planned.is_empty() {
+        notes.push(format!(
+            "{} is set, for the benchmark: the letters' web pages were left empty, the site's index was not made, and the manifest records no letter, so the next build makes them all again",
+            render::WITHOUT_WEB_VARIABLE
+        ));
+    }
     let previous = match Manifest::read(folder.dir()) {
         Ok(previous) => previous,
         Err(error) => {
@@ -222,6 +228,9 @@ fn compile_index(
     prepared: &Prepared,
     stale_files: &[OtherFile],
 ) -> Result<Option<Vec<u8>>, RenderError> {
+    if render::without_web_edition() {
+        return Ok(None);
+    }
     let Some(data) = stale_files.iter().find_map(|file| match &file.content {
         Content::Index { data, .. } => Some(data),
         Content::Bytes(_) => None,
@@ -448,6 +457,10 @@ fn put_in_place(
     folder.write_letter(&letter.file, &rendered.pdf)?;
     folder.write_page(&page, &rendered.html)?;
     folder.link_letter(&letter.file, &site::site_letter_file(&authority.slug))?;
+    if render::without_web_edition() {
+        // Its page is empty: unrecorded, the letter is made again by the next build.
+        return Ok(());
+    }
     recorder.record(
         letter.file.clone(),
         LetterEntry {

@@ -48,6 +48,10 @@ pub mod bench {
 
     use crate::plan::{self, Prepared};
 
+    /// How many letters a letter worker makes between two evictions of Typst's cache (with
+    /// `typst::comemo::evict(1)`): for measurements that make letters as a worker does.
+    pub const EVICT_EVERY: usize = crate::render::worker::EVICT_EVERY;
+
     /// The least that any regeneration of one letter must do, done in this process and nothing
     /// more: read and check the whole input, load the template, compute the figures, and compile
     /// and export the letter's PDF. No web page, no output folder, no manifest, no file written.

@@ -263,3 +263,34 @@ fn the_site_is_self_contained() {
     }
     assert!(Path::new(&site.join("assets/style.css")).exists());
 }
+
+/// The benchmark's switch (`ANNUAL_REVIEW_BENCH_WITHOUT_WEB=1`) times the batch without the web
+/// edition: no page or index is compiled, the build says so, and it leaves nothing a later build
+/// would take for current — the next build makes every letter and page again.
+#[test]
+fn the_benchmarks_switch_leaves_out_the_web_edition_and_is_undone_by_the_next_build() {
+    let fixture = Fixture::new("small");
+    let run = fixture.run_with_env(&["build"], &[("ANNUAL_REVIEW_BENCH_WITHOUT_WEB", "1")]);
+    run.assert_status(0);
+    common::assert_contains(
+        &run.stderr,
+        "ANNUAL_REVIEW_BENCH_WITHOUT_WEB is set, for the benchmark: the letters' web pages were left empty, the site's index was not made, and the manifest records no letter, so the next build makes them all again",
+    );
+    let pages = common::files_under(&site(&fixture).join("councils"));
+    assert!(!pages.is_empty());
+    for page in &pages {
+        let bytes = std::fs::read(site(&fixture).join("councils").join(page)).unwrap();
+        assert!(bytes.is_empty(), "{page} was compiled");
+    }
+    assert!(!site(&fixture).join("index.html").exists());
+    let letters = common::files_under(&fixture.letters());
+    assert_eq!(letters.len(), pages.len());
+
+    fixture.run(&["build"]).assert_status(0);
+    for page in &pages {
+        let html = std::fs::read_to_string(site(&fixture).join("councils").join(page)).unwrap();
+        assert!(html.starts_with("<!DOCTYPE html>"), "{page} is still empty");
+    }
+    assert!(site(&fixture).join("index.html").exists());
+    common::assert_manifest_true(&fixture.output().join("2020-21"));
+}

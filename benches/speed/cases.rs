@@ -25,10 +25,14 @@ pub const FLOOR_RUNS: usize = 15;
 // ---------------------------------------------------------------------------------------------
 // Our binary.
 
-/// The national batch at `--jobs 1` and at `--jobs N`.
+/// The national batch at `--jobs 1` and at `--jobs N`, and at `--jobs N` without the web
+/// edition's compiles.
 pub struct National {
     pub jobs_1: Case,
     pub jobs_n: Case,
+    /// `--jobs N` with no web page and no site index compiled (`ANNUAL_REVIEW_BENCH_WITHOUT_WEB`),
+    /// in alternation with `jobs_n`: what the web edition adds to the batch.
+    pub without_web: Case,
     /// The output folder of the last `--jobs N` run: its letters are current.
     pub out: PathBuf,
 }
@@ -40,21 +44,40 @@ pub fn national(bench: &Bench, fixtures: &Fixtures) -> Result<National> {
     })?;
     let mut out = bench.fresh_out();
     let jobs = bench.jobs;
-    let jobs_n = repeat(
-        &format!("national batch, --jobs {jobs}"),
+    let [jobs_n, without_web] = repeat_alternating(
+        [
+            &format!("national batch, --jobs {jobs}"),
+            &format!("{WITHOUT_WEB_NAME}, --jobs {jobs}"),
+        ],
         bench.runs,
         letters,
-        |_| {
-            out = bench.fresh_out();
-            measure(&mut bench.build(&bench.input, &out, jobs, &[]))
-        },
+        [
+            &mut |_| {
+                out = bench.fresh_out();
+                measure(&mut bench.build(&bench.input, &out, jobs, &[]))
+            },
+            &mut |_| {
+                measure(
+                    bench
+                        .build(&bench.input, &bench.fresh_out(), jobs, &[])
+                        .env(WITHOUT_WEB_VARIABLE, "1"),
+                )
+            },
+        ],
     )?;
     Ok(National {
         jobs_1,
         jobs_n,
+        without_web,
         out,
     })
 }
+
+/// The name of the national batch without the web edition's compiles, before its `--jobs`.
+pub const WITHOUT_WEB_NAME: &str = "national batch without the web edition's pages and index";
+/// What makes a build leave out the web edition's compiles, for this comparison only (its pages
+/// are left empty): `src/render/mod.rs`.
+const WITHOUT_WEB_VARIABLE: &str = "ANNUAL_REVIEW_BENCH_WITHOUT_WEB";
 
 /// The national batch built once, unmeasured, when its case does not run: the letters to
 /// regenerate one of and to compare the CLI's with.
@@ -359,7 +382,8 @@ pub struct Floor {
     pub kent_cpu: f64,
     /// Kent recompiled with nothing changed: compile is a pure cache hit, mostly PDF export.
     pub identical_wall: Stats,
-    /// Every letter once, in order, in one thread after a warm-up: the batch without the process.
+    /// Every letter once, in order, in one thread after a warm-up, Typst's cache evicted as a
+    /// worker evicts it: the batch without the process.
     pub sequential_wall: Stats,
     pub sequential_cpu: f64,
     /// The same letters' PDFs alone, and their web pages alone, each page right after its PDF.
@@ -369,6 +393,14 @@ pub struct Floor {
     pub index_wall: Stats,
     /// The first letter of a fresh process (cold caches), for context.
     pub cold_wall: f64,
+}
+
+/// After letter `i` (0-based) of a pass, Typst's cache evicted as a letter worker evicts it,
+/// so that a pass over every letter holds and reuses what a worker's would.
+fn evict_as_a_worker_does(i: usize) {
+    if (i + 1).is_multiple_of(annual_review::bench::EVICT_EVERY) {
+        typst::comemo::evict(1);
+    }
 }
 
 fn measure_floor(input: &Path, templates: &Path) -> Result<Floor> {
@@ -421,6 +453,7 @@ fn measure_floor(input: &Path, templates: &Path) -> Result<Floor> {
     let mut sequential = Vec::new();
     for i in 0..letters.len() {
         sequential.push(render(i)?.as_secs_f64());
+        evict_as_a_worker_does(i);
     }
     let sequential_cpu = (self_cpu() - cpu).as_secs_f64() / letters.len() as f64;
     // What the web edition costs per letter: each letter's PDF, then its web page, measured apart
@@ -437,6 +470,7 @@ fn measure_floor(input: &Path, templates: &Path) -> Result<Floor> {
         letters.render_page(i).map_err(|e| anyhow::anyhow!("{e}"))?;
         pdf_cpu += between - before;
         page_cpu += self_cpu() - between;
+        evict_as_a_worker_does(i);
     }
     let sequential_pdf_cpu = pdf_cpu.as_secs_f64() / letters.len() as f64;
     let sequential_page_cpu = page_cpu.as_secs_f64() / letters.len() as f64;

@@ -54,6 +54,21 @@ pub(crate) struct Rendered {
     pub(crate) html: Vec<u8>,
 }
 
+/// The environment variable that makes a build leave out the web edition's compiles: for the
+/// benchmark only ([`without_web_edition`]).
+pub(crate) const WITHOUT_WEB_VARIABLE: &str = "ANNUAL_REVIEW_BENCH_WITHOUT_WEB";
+
+/// Whether `ANNUAL_REVIEW_BENCH_WITHOUT_WEB=1` is set: then no letter's web page is compiled (each
+/// is left empty) and neither is the site's index, so that the benchmark can time the national
+/// batch without the web edition side by side with it. For the benchmark only: the pages such a
+/// build writes are empty, and its summary says so. Read once.
+pub(crate) fn without_web_edition() -> bool {
+    static WITHOUT: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| {
+        std::env::var_os(WITHOUT_WEB_VARIABLE).is_some_and(|value| value == "1")
+    });
+    *WITHOUT
+}
+
 /// Compiles one letter, as a PDF from the template's `main.typ` and as a web page from its
 /// `main-web.typ`: the same data, commentary and shared modules (so the page says the same
 /// words, and reuses the evaluation of what the two share).
@@ -65,7 +80,11 @@ pub(crate) fn render(template: &Template, letter: &LetterSource) -> Result<Rende
         letter.date,
     );
     let pdf = letter_pdf(&world, letter)?;
-    let html = html::compile(&world.page())?;
+    let html = if without_web_edition() {
+        Vec::new()
+    } else {
+        html::compile(&world.page())?
+    };
     Ok(Rendered { pdf, html })
 }
 
@@ -75,6 +94,9 @@ pub(crate) fn render_in_two_threads(
     template: &Template,
     letter: &LetterSource,
 ) -> Result<Rendered, RenderError> {
+    if without_web_edition() {
+        return render(template, letter);
+    }
     let world = LetterWorld::new(
         template,
         letter.data.clone(),

@@ -28,7 +28,7 @@ use super::{LetterSource, Template};
 /// How many letters a worker makes between two evictions of Typst's cache. Without eviction
 /// memory grows with every letter (the national batch peaked at about 510 MB); evicting what the
 /// last letters did not reuse keeps it flat while the template's shared work stays.
-const EVICT_EVERY: usize = 10;
+pub(crate) const EVICT_EVERY: usize = 10;
 /// The stack of the thread that compiles: room for Typst's recursion whatever the platform's
 /// default for a main thread is.
 pub(crate) const STACK_BYTES: usize = 8 << 20;

@@ -77,8 +77,13 @@ impl Fixture {
     /// the fixture's `--input` and the repository's `--templates`, and `build` and `status` the
     /// fixture's `--output`.
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_env(args, &[])
+    }
+
+    /// [`Fixture::run`] with these environment variables set.
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut command = Command::new(BIN);
-        command.args(args);
+        command.args(args).envs(env.iter().copied());
         if matches!(
             args.first(),
             Some(&"build" | &"status" | &"archive" | &"check" | &"letter-data")
