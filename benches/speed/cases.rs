@@ -49,7 +49,7 @@ pub fn national(bench: &Bench, fixtures: &Fixtures) -> Result<National> {
             &format!("national batch, --jobs {jobs}"),
             &format!("{WITHOUT_WEB_NAME}, --jobs {jobs}"),
         ],
-        bench.runs,
+        bench.runs.max(WEB_COMPARISON_RUNS),
         letters,
         [
             &mut |_| {
@@ -73,6 +73,9 @@ pub fn national(bench: &Bench, fixtures: &Fixtures) -> Result<National> {
     })
 }
 
+/// Runs, at least, of the national batch with and without the web edition: the difference is
+/// about a tenth of the batch, and three runs of each on a shared machine move by more.
+const WEB_COMPARISON_RUNS: usize = 7;
 /// The name of the national batch without the web edition's compiles, before its `--jobs`.
 pub const WITHOUT_WEB_NAME: &str = "national batch without the web edition's pages and index";
 /// What makes a build leave out the web edition's compiles, for this comparison only (its pages
