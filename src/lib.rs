@@ -40,8 +40,9 @@ pub mod contract {
     };
 }
 
-/// The in-process floor of the benchmark: one letter compiled and exported in this process,
-/// through the same code as a build's workers. Not for other uses.
+/// What the benchmark measures in processes of its own, through the same code as a build: the
+/// in-process floor (letters compiled and exported one by one, as a worker does) and the least a
+/// one-letter regeneration must do. Not for other uses.
 pub mod bench {
     use std::path::Path;
     use std::time::{Duration, Instant};
