@@ -53,6 +53,10 @@ pub mod bench {
     /// `typst::comemo::evict(1)`): for measurements that make letters as a worker does.
     pub const EVICT_EVERY: usize = crate::render::worker::EVICT_EVERY;
 
+    /// The environment variable with which a build leaves out the web edition's compiles, for
+    /// timing the batch without it (`ANNUAL_REVIEW_BENCH_WITHOUT_WEB=1`).
+    pub const WITHOUT_WEB_VARIABLE: &str = crate::render::WITHOUT_WEB_VARIABLE;
+
     /// The least that any regeneration of one letter must do, done in this process and nothing
     /// more: read and check the whole input, load the template, compute the figures, and compile
     /// and export the letter's PDF. No web page, no output folder, no manifest, no file written.
@@ -64,11 +68,8 @@ pub mod bench {
     ) -> Result<Duration, String> {
         let prepared = plan::prepare(input, templates).map_err(|e| e.to_string())?;
         let publication = &prepared.publication;
-        let index = publication
-            .authorities
-            .iter()
-            .position(|a| a.code == code)
-            .ok_or_else(|| format!("no authority {code}"))?;
+        // Found as `build --authority` finds it.
+        let index = plan::select(publication, &[code.to_string()]).map_err(|e| e.to_string())?[0];
         let data = crate::letter::letter_data(publication, &prepared.statistics, index);
         let data = serde_json::to_vec(&data).expect("letter data serializes");
         let source = crate::build::letter_source(&prepared, index, data);

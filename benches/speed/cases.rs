@@ -60,7 +60,7 @@ pub fn national(bench: &Bench, fixtures: &Fixtures) -> Result<National> {
                 measure(
                     bench
                         .build(&bench.input, &bench.fresh_out(), jobs, &[])
-                        .env(WITHOUT_WEB_VARIABLE, "1"),
+                        .env(annual_review::bench::WITHOUT_WEB_VARIABLE, "1"),
                 )
             },
         ],
@@ -78,9 +78,6 @@ pub fn national(bench: &Bench, fixtures: &Fixtures) -> Result<National> {
 const WEB_COMPARISON_RUNS: usize = 7;
 /// The name of the national batch without the web edition's compiles, before its `--jobs`.
 pub const WITHOUT_WEB_NAME: &str = "national batch without the web edition's pages and index";
-/// What makes a build leave out the web edition's compiles, for this comparison only (its pages
-/// are left empty): `src/render/mod.rs`.
-const WITHOUT_WEB_VARIABLE: &str = "ANNUAL_REVIEW_BENCH_WITHOUT_WEB";
 
 /// The national batch built once, unmeasured, when its case does not run: the letters to
 /// regenerate one of and to compare the CLI's with.
