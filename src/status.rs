@@ -222,6 +222,10 @@ fn reasons(year_dir: &Path, recorded: &LetterEntry, planned: &PlannedLetter) -> 
     if recorded.inputs_digest == planned.inputs_digest {
         return reasons;
     }
+    if recorded.inputs_digest == crate::render::PAGE_LEFT_OUT {
+        reasons.push(crate::render::PAGE_LEFT_OUT.to_string());
+        return reasons;
+    }
     let Some(old) = recorded.made_from() else {
         reasons.push(
             "its inputs changed (the manifest's record of them is from another version)"

@@ -266,7 +266,8 @@ fn the_site_is_self_contained() {
 
 /// The benchmark's switch (`ANNUAL_REVIEW_BENCH_WITHOUT_WEB=1`) times the batch without the web
 /// edition: no page or index is compiled, the build says so, and it leaves nothing a later build
-/// would take for current — the next build makes every letter and page again.
+/// would take for current — `status` names every letter and why, and the next build makes every
+/// letter and page again.
 #[test]
 fn the_benchmarks_switch_leaves_out_the_web_edition_and_is_undone_by_the_next_build() {
     let fixture = Fixture::new("small");
@@ -274,7 +275,7 @@ fn the_benchmarks_switch_leaves_out_the_web_edition_and_is_undone_by_the_next_bu
     run.assert_status(0);
     common::assert_contains(
         &run.stderr,
-        "ANNUAL_REVIEW_BENCH_WITHOUT_WEB is set, for the benchmark: the letters' web pages were left empty, the site's index was not made, and the manifest records no letter, so the next build makes them all again",
+        "ANNUAL_REVIEW_BENCH_WITHOUT_WEB is set, for the benchmark: the letters' web pages were left empty, the site's index was not made, and the manifest records the letters as made from no real inputs, so the next build makes them all again",
     );
     let pages = common::files_under(&site(&fixture).join("councils"));
     assert!(!pages.is_empty());
@@ -285,6 +286,17 @@ fn the_benchmarks_switch_leaves_out_the_web_edition_and_is_undone_by_the_next_bu
     assert!(!site(&fixture).join("index.html").exists());
     let letters = common::files_under(&fixture.letters());
     assert_eq!(letters.len(), pages.len());
+    let status = fixture.run(&["status"]);
+    status.assert_status(0);
+    assert_eq!(
+        status
+            .stdout
+            .matches("\n         its web page was left out for the benchmark\n")
+            .count(),
+        letters.len(),
+        "{}",
+        status.stdout
+    );
 
     fixture.run(&["build"]).assert_status(0);
     for page in &pages {

@@ -58,6 +58,10 @@ pub(crate) struct Rendered {
 /// benchmark only ([`without_web_edition`]).
 pub(crate) const WITHOUT_WEB_VARIABLE: &str = "ANNUAL_REVIEW_BENCH_WITHOUT_WEB";
 
+/// What the manifest records as the inputs of a letter made without its web page: no real
+/// inputs digest equals it, so the next build makes the letter again, and `status` says why.
+pub(crate) const PAGE_LEFT_OUT: &str = "its web page was left out for the benchmark";
+
 /// Whether `ANNUAL_REVIEW_BENCH_WITHOUT_WEB=1` is set: then no letter's web page is compiled (each
 /// is left empty) and neither is the site's index, so that the benchmark can time the national
 /// batch without the web edition side by side with it. For the benchmark only: the pages such a
