@@ -338,6 +338,10 @@ fn start_alone(prepared: &Prepared, letter: &PlannedLetter, limits: Limits) -> C
     )
 }
 
+/// How many made letters may wait for the thread that puts them in place before the workers
+/// are held back: a few letters' bytes, enough to ride out a flush of the manifest.
+const WAITING_TO_BE_PUT_IN_PLACE: usize = 16;
+
 /// Compiles `letters` on the letter workers, puts each in place and records it; one result each,
 /// in order. `head_start` is the one letter of the build, already compiling in this process.
 fn make_letters(
@@ -377,7 +381,21 @@ fn make_letters(
     };
     match (head_start, letters) {
         (Some(compiling), [_]) => done(0, compiling.finish()),
-        _ => pool.run(&jobs, &done),
+        _ => std::thread::scope(|scope| {
+            // The letters are put in place on a thread of their own, so that a worker starts its
+            // next letter while its last is written, hashed and recorded (and the manifest now and
+            // then flushed) instead of waiting for that.
+            let (made, to_put_in_place) = std::sync::mpsc::sync_channel(WAITING_TO_BE_PUT_IN_PLACE);
+            scope.spawn(move || {
+                for (slot, rendered) in to_put_in_place {
+                    done(slot, rendered);
+                }
+            });
+            pool.run(&jobs, &|slot, rendered| {
+                // The receiver outlives the pool: it stops only when `made` is dropped.
+                let _ = made.send((slot, rendered));
+            });
+        }),
     }
     progress.finish();
     results
