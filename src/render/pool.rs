@@ -189,11 +189,6 @@ impl Pool {
         let failed = |e: std::io::Error| LetterFailure::Worker(e.to_string());
         let exe = std::env::current_exe().map_err(failed)?;
         let mut child = Command::new(exe)
-            // mimalloc asks for transparent huge pages, and each memory it gives back between
-            // letters comes back as a fresh 2 MiB page the kernel must clear: with the web page's
-            // compile after each PDF that cost 0.5 s of system time in the national batch (a tenth
-            // of its CPU). Without them, a worker faults in only the 4 KiB pages it touches.
-            .env("MIMALLOC_ALLOW_THP", "0")
             .arg("render-worker")
             .arg("--template")
             .arg(&self.template_dir)
