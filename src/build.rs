@@ -285,10 +285,10 @@ fn run_parameters(options: &BuildOptions, publication: &Publication) -> RunParam
     }
 }
 
-/// The manifest of a running build, shared by the pool's threads. Each letter in place is
-/// recorded at once; the file is rewritten now and then (after flushing the letters it claims to
-/// the disk), so that a build killed half-way keeps most of its work without writing the
-/// manifest once per letter.
+/// The manifest of a running build, written by the thread that puts letters in place. Each
+/// letter in place is recorded at once; the file is rewritten now and then (after flushing the
+/// letters it claims to the disk), so that a build killed half-way keeps most of its work without
+/// writing the manifest once per letter.
 struct Recorder<'a> {
     state: Mutex<(Manifest, Instant)>,
     folder: &'a YearFolder,

@@ -186,7 +186,7 @@ pub fn run() -> ExitCode {
 /// starts (the setting is inherited). mimalloc asks for them, and each memory it gives back
 /// between letters came back as a fresh 2 MiB page the kernel had to clear: with the web page's
 /// compile after each PDF that cost the national batch 0.5 s of system time, a tenth of its CPU,
-/// and it held a larger publication's build at 199 MB instead of 165 MB. With 4 KiB pages a
+/// and it held the 10x publication's build at 199 MB instead of about 170 MB. With 4 KiB pages a
 /// process faults in only what it touches.
 fn without_huge_pages() {
     #[cfg(target_os = "linux")]
