@@ -285,10 +285,11 @@ fn run_parameters(options: &BuildOptions, publication: &Publication) -> RunParam
     }
 }
 
-/// The manifest of a running build, written by the thread that puts letters in place. Each
-/// letter in place is recorded at once; the file is rewritten now and then (after flushing the
-/// letters it claims to the disk), so that a build killed half-way keeps most of its work without
-/// writing the manifest once per letter.
+/// The manifest of a running build, written by whichever thread puts letters in place (a thread
+/// of its own in a batch, the build's own for a letter built alone). Each letter in place is
+/// recorded at once; the file is rewritten now and then (after flushing the letters it claims to
+/// the disk), so that a build killed half-way keeps most of its work without writing the manifest
+/// once per letter.
 struct Recorder<'a> {
     state: Mutex<(Manifest, Instant)>,
     folder: &'a YearFolder,
