@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 
 // References are looked up once per row of the extract; the input is ours, not an attacker's
 // hash-flooding vector, so the fast non-randomized hash is safe.
+use icu_properties::CodePointSetData;
+use icu_properties::props::DefaultIgnorableCodePoint;
 use rustc_hash::FxHashMap;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
@@ -41,6 +43,9 @@ pub(crate) struct Register {
     /// Unusable codes and names (NFC), each with its index in `causes`.
     unusable: HashMap<String, usize>,
     causes: Vec<Cause>,
+    /// Whether the file could be read at all: when it could not (its problem says why), nothing
+    /// can be said of references to it, and nothing is.
+    read: bool,
 }
 
 /// A register problem that makes some references unusable.
@@ -69,10 +74,12 @@ pub(crate) fn load(path: &Path, problems: &mut Problems) -> Register {
         fields: Vec::new(),
         unusable: HashMap::new(),
         causes: Vec::new(),
+        read: false,
     };
     let Some(table) = Table::open(path, COLUMNS, problems) else {
         return register;
     };
+    register.read = true;
     register.fields = (0..COLUMNS.len()).map(|c| table.field_number(c)).collect();
     let mut keys: HashMap<String, Owner> = HashMap::new();
     let mut slugs: HashMap<String, (u64, String)> = HashMap::new();
@@ -80,10 +87,12 @@ pub(crate) fn load(path: &Path, problems: &mut Problems) -> Register {
         let before = problems.len();
         let line = row.line();
         let code = required(row, CODE, "the authority's code, e.g. `E10000016`", problems)
-            .map(|code| nfc(&code).into_owned());
+            .map(|code| nfc(&code).into_owned())
+            .and_then(|code| visible(row, CODE, code, problems));
         let name =
             required(row, NAME, "the authority's display name, e.g. `Kent County Council`", problems)
-                .map(|name| nfc(&name).into_owned());
+                .map(|name| nfc(&name).into_owned())
+                .and_then(|name| visible(row, NAME, name, problems));
         let kind = row
             .choice(TYPE, &AuthorityType::LABELS, problems)
             .map(|index| AuthorityType::ALL[index]);
@@ -103,7 +112,14 @@ pub(crate) fn load(path: &Path, problems: &mut Problems) -> Register {
             && register.claim(&mut keys, row, NAME, name, code.as_deref(), problems)
         {
             let candidate = slug_of(name, code.as_deref().unwrap_or(""));
-            if let Some((first, other)) = slugs.get(&candidate) {
+            if crate::layout::RESERVED_SLUGS.contains(&candidate.as_str()) {
+                problems.push(row.problem(
+                    NAME,
+                    format!(
+                        "found `{name}`, whose file names would be `{candidate}.pdf` and `{candidate}.html`, expected another name: a web server serves `{candidate}.html` as its folder's index"
+                    ),
+                ));
+            } else if let Some((first, other)) = slugs.get(&candidate) {
                 let cut = slug_of_uncut(name, code.as_deref().unwrap_or("")) != candidate;
                 problems.push(
                     row.problem(
@@ -255,6 +271,34 @@ fn required(row: &Row, column: usize, what: &str, problems: &mut Problems) -> Op
     }
 }
 
+/// `text` when every character of it shows: a code or name with an invisible character in it (a
+/// zero-width space, a bidirectional control) would look like another authority's and be a
+/// different one, so it is refused at its line.
+fn visible(row: &Row, column: usize, text: String, problems: &mut Problems) -> Option<String> {
+    let ignorable = CodePointSetData::new::<DefaultIgnorableCodePoint>();
+    let Some(invisible) = text.chars().find(|&c| ignorable.contains(c)) else {
+        return Some(text);
+    };
+    let shown: String = text
+        .chars()
+        .map(|c| {
+            if ignorable.contains(c) {
+                format!("<U+{:04X}>", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    problems.push(row.problem(
+        column,
+        format!(
+            "found `{shown}`, which holds an invisible character (U+{:04X}), expected only characters that show",
+            u32::from(invisible)
+        ),
+    ));
+    None
+}
+
 /// `text` in Unicode Normalization Form C, the form names are stored, compared and printed in:
 /// `ô` typed as one character and as `o` with a combining accent are one name. Most text is
 /// already in NFC and is not copied.
@@ -317,6 +361,8 @@ fn slug_of_uncut(name: &str, code: &str) -> String {
 pub(crate) struct AuthorityLookup<'a> {
     authorities: &'a [Authority],
     by_key: FxHashMap<&'a str, Key>,
+    /// Whether the register could be read: when it could not, no reference can be checked.
+    checked: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -333,6 +379,8 @@ pub(crate) enum Resolution {
     /// A key the register made unusable, with the index of its cause; already reported there.
     Unusable(usize),
     Unknown,
+    /// The register could not be read (and says why): the reference cannot be checked.
+    Unchecked,
 }
 
 impl<'a> AuthorityLookup<'a> {
@@ -347,6 +395,7 @@ impl<'a> AuthorityLookup<'a> {
         AuthorityLookup {
             authorities,
             by_key,
+            checked: true,
         }
     }
 
@@ -356,10 +405,14 @@ impl<'a> AuthorityLookup<'a> {
         for (key, &cause) in &register.unusable {
             lookup.by_key.insert(key.as_str(), Key::Unusable(cause));
         }
+        lookup.checked = register.read;
         lookup
     }
 
     pub(crate) fn resolve(&self, code_or_name: &str) -> Resolution {
+        if !self.checked {
+            return Resolution::Unchecked;
+        }
         match self.by_key.get(nfc(code_or_name).as_ref()) {
             Some(Key::Authority(index)) => Resolution::Found(*index),
             Some(Key::Unusable(cause)) => Resolution::Unusable(*cause),
@@ -371,7 +424,7 @@ impl<'a> AuthorityLookup<'a> {
     pub(crate) fn find(&self, code_or_name: &str) -> Option<usize> {
         match self.resolve(code_or_name) {
             Resolution::Found(index) => Some(index),
-            Resolution::Unusable(_) | Resolution::Unknown => None,
+            Resolution::Unusable(_) | Resolution::Unknown | Resolution::Unchecked => None,
         }
     }
 

@@ -88,8 +88,8 @@ pub(crate) fn load(
         };
         let index = match lookup.resolve(stem) {
             Resolution::Found(index) if lookup.code(index) == nfc(stem) => index,
-            // Already reported in authorities.csv.
-            Resolution::Unusable(_) => continue,
+            // Already reported in authorities.csv, or that could not be read.
+            Resolution::Unusable(_) | Resolution::Unchecked => continue,
             Resolution::Found(_) | Resolution::Unknown => {
                 // Only a code names a commentary file, not a display name.
                 problems.push_hinted(

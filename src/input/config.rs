@@ -161,8 +161,7 @@ pub(crate) fn load(
     }
 
     let year = raw.year.get_ref().trim();
-    let year_is_safe = !year.is_empty()
-        && !year.starts_with('.')
+    let year_is_safe = year.starts_with(|c: char| c.is_ascii_alphanumeric())
         && year
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
@@ -170,7 +169,7 @@ pub(crate) fn load(
         problems.push(Problem::new(
             at(path, &text, raw.year.span()),
             format!(
-                "`year`: found `{year}`, expected a label of letters, digits and dashes such as `2020-21` (it names the output folder)"
+                "`year`: found `{year}`, expected a label of letters, digits and dashes that starts with a letter or digit, such as `2020-21` (it names the output folder)"
             ),
         ));
     }

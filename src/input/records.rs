@@ -266,6 +266,7 @@ fn authority(
             referrals[cause] += 1;
             None
         }
+        Resolution::Unchecked => None,
         Resolution::Unknown => {
             problems.push_hinted(
                 row.problem(

@@ -46,6 +46,14 @@ impl Table {
             );
             return None;
         }
+        if let Some(location) = first_nul(path, &data) {
+            // One stray NUL (a damaged file) is one problem, not one for every row after it.
+            problems.push(Problem::new(
+                location,
+                "found a NUL byte, which text never holds, expected UTF-8 CSV text; the file may be damaged",
+            ));
+            return None;
+        }
         let mut reader = reader(&data);
         let mut header = ByteRecord::new();
         match reader.read_byte_record(&mut header) {
@@ -233,6 +241,22 @@ fn not_csv_text(data: &[u8]) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// Where the first NUL byte of `data` is, by line and field, if it has one past the first bytes
+/// ([`not_csv_text`] judges those).
+fn first_nul(path: &Path, data: &[u8]) -> Option<Location> {
+    let at = memchr::memchr(0, data)?;
+    let mut reader = reader(data);
+    let mut record = ByteRecord::new();
+    let mut lines = Lines::new(data);
+    while let Ok(true) = reader.read_byte_record(&mut record) {
+        if let Some(field) = record.iter().position(|field| field.contains(&0)) {
+            let line = lines.line_of(record_start(data, &record));
+            return Some(Location::at(path, line, field as u64 + 1));
+        }
+    }
+    Some(Location::line(path, Lines::new(data).line_of(at)))
 }
 
 /// The hint for a header that is one field holding tabs or semicolons: a file saved with
