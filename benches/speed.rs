@@ -29,7 +29,7 @@ mod fixtures;
 #[path = "speed/measure.rs"]
 mod measure;
 /// The tests' PDF text reader, to check that the CLI's letters say what ours say.
-#[path = "../tests/common/pdf.rs"]
+#[path = "../tests/testsuite/common/pdf.rs"]
 #[allow(dead_code)]
 mod pdf;
 #[path = "speed/report.rs"]
@@ -220,12 +220,24 @@ impl Bench {
 
     /// `annual-review build` of `input` into `out` with the templates, at `--jobs jobs`.
     pub fn build(&self, input: &Path, out: &Path, jobs: usize, extra: &[&str]) -> Command {
+        self.build_with(&self.templates, input, out, jobs, extra)
+    }
+
+    /// [`Bench::build`] with another folder of templates.
+    pub fn build_with(
+        &self,
+        templates: &Path,
+        input: &Path,
+        out: &Path,
+        jobs: usize,
+        extra: &[&str],
+    ) -> Command {
         let mut cmd = Command::new(BIN);
         cmd.arg("build")
             .arg("--input")
             .arg(input)
             .arg("--templates")
-            .arg(&self.templates)
+            .arg(templates)
             .arg("--output")
             .arg(out)
             .arg("--jobs")

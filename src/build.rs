@@ -1,30 +1,35 @@
-//! `annual-review build`: input → statistics → plan → letters → files.
+//! `annual-review build`: makes the year's folder equal its plan.
 //!
-//! The stages run in order and each one finishes before the next starts: the whole input is
-//! validated before anything is written, and the statistics are computed from the whole extract
-//! even when only some letters are requested. The output folder is then opened and locked, the
-//! letters whose inputs changed are compiled by the letter workers ([`crate::render::pool`]), and
-//! each is put in place and recorded in the manifest as it comes in; the statistics files and the
-//! manifest follow.
+//! The whole input is validated and the figures computed from the whole extract before anything
+//! is written ([`crate::plan::prepare`]); the plan lists every file the year should hold and
+//! [`crate::fresh`] says which are stale. The folder is then opened and locked, the stale
+//! documents are compiled by the letter workers ([`crate::render::pool`]) and each edition is put
+//! in place and recorded as it comes in; the other stale files follow, then the files the plan no
+//! longer holds are removed, and the manifest and the stamps are written.
 //!
 //! The manifest never claims what is not on disk: the claims about every file about to be
-//! replaced are dropped (and the manifest written) before any is replaced, and a file is claimed
-//! again only once it is in place and flushed to the disk.
+//! replaced are dropped (and the manifest written) before any is replaced, a file is claimed again
+//! only once it is in place and flushed to the disk, and a file is removed (and the removal
+//! flushed) before its claim is dropped.
 
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use serde_json::value::RawValue;
+
 use crate::digest;
+use crate::exit::{self, Exit};
 use crate::files::WriteError;
-use crate::input::Publication;
-use crate::manifest::{self, FileEntry, LetterEntry, Manifest, RunParameters};
-use crate::output::{self, Content, OtherFile, OutputError, YearFolder, site};
-use crate::plan::{self, PlannedLetter, PrepareError, Prepared};
+use crate::fresh::{self, OnDisk};
+use crate::layout::{self, Edition, FileKind};
+use crate::manifest::{self, Entry, Inputs, MadeFrom, Manifest, Stamps, TemplateFiles};
+use crate::plan::{self, Owner, Plan, PlannedDocument, PrepareError, Prepared, Source};
 use crate::progress::Progress;
-use crate::render::pool::{Compiling, Letter, LetterFailure, Limits, Pool};
-use crate::render::worker::Job;
-use crate::render::{self, LetterSource, RenderError, Rendered};
+use crate::render::Made;
+use crate::render::pool::{Compiling, LetterFailure, Limits, Pool, Task};
+use crate::year_folder::{OutputError, YearFolder};
 
 /// What to build, from the command line.
 #[derive(Debug, Clone)]
@@ -36,7 +41,7 @@ pub(crate) struct BuildOptions {
     pub(crate) authorities: Vec<String>,
     /// Letters compiled at once.
     pub(crate) jobs: usize,
-    /// Rebuild letters even when the manifest says they are current.
+    /// Make the files again even when the manifest says they are current.
     pub(crate) force: bool,
     pub(crate) limits: Limits,
 }
@@ -49,7 +54,38 @@ pub(crate) enum BuildError {
     #[error(transparent)]
     Output(#[from] OutputError),
     #[error(transparent)]
+    Manifest(#[from] manifest::ReadError),
+    #[error(
+        "the output folder `{}` is inside the {what} folder `{}`; each build would copy the last one into the next\n  hint: choose an --output outside it",
+        .output.display(),
+        .inside.display()
+    )]
+    OutputInside {
+        output: PathBuf,
+        what: &'static str,
+        inside: PathBuf,
+    },
+    #[error(transparent)]
     Write(#[from] WriteError),
+}
+
+impl Exit for BuildError {
+    fn problems(&self) -> Option<&crate::input::Problems> {
+        match self {
+            BuildError::Prepare(error) => error.problems(),
+            _ => None,
+        }
+    }
+
+    fn exit_status(&self) -> u8 {
+        match self {
+            BuildError::Prepare(error) => error.exit_status(),
+            BuildError::Output(OutputError::Year { .. }) | BuildError::OutputInside { .. } => {
+                exit::INVALID
+            }
+            _ => exit::FAILED,
+        }
+    }
 }
 
 /// A letter that could not be made.
@@ -61,11 +97,11 @@ pub(crate) enum LetterError {
     Write(#[from] WriteError),
 }
 
-/// One failed letter.
+/// One failed document: a council's letter (and page), or the site's index.
 #[derive(Debug)]
 pub(crate) struct Failure {
-    pub(crate) code: String,
-    pub(crate) name: String,
+    /// The council's code and name; `None` for the site's index.
+    pub(crate) council: Option<(String, String)>,
     pub(crate) error: LetterError,
 }
 
@@ -73,26 +109,59 @@ pub(crate) struct Failure {
 #[derive(Debug)]
 pub(crate) struct BuildReport {
     pub(crate) year_dir: PathBuf,
-    /// The letters written, in register order.
-    pub(crate) written: Vec<String>,
+    /// How many files of each council edition were written.
+    pub(crate) letters_written: usize,
+    pub(crate) pages_written: usize,
+    /// How many other files were written: the site's copies of the letters, its index, data and
+    /// assets, and the statistics files.
+    pub(crate) others_written: usize,
     pub(crate) failures: Vec<Failure>,
-    /// Why the site's index could not be compiled, if it could not.
-    pub(crate) index_failure: Option<RenderError>,
-    /// Requested letters that were already current and left alone.
+    /// Requested councils whose files were all current and left alone.
     pub(crate) up_to_date: usize,
-    /// Whether any file was written at all.
-    pub(crate) wrote_anything: bool,
+    /// Files the plan no longer holds, removed.
+    pub(crate) removed: Vec<String>,
+    /// Files in the year's folder the tool did not make (or that changed after it made them and
+    /// no longer belong): left alone.
+    pub(crate) left_alone: Vec<String>,
+    /// Whether any file was written or removed at all.
+    pub(crate) changed_anything: bool,
     /// Things the user should know that are not failures.
     pub(crate) notes: Vec<String>,
-    /// A file other than a letter (a statistics file, the manifest) that could not be written:
-    /// the build stopped there. The letters before it are in the report all the same.
+    /// A file that could not be written or removed: the build stopped there. What was done
+    /// before it is in the report all the same.
     pub(crate) unfinished: Option<WriteError>,
     pub(crate) elapsed: Duration,
 }
 
-/// Runs a build: validates the input, then writes the requested letters whose inputs changed
-/// since the manifest was written (all of them with `force`), the statistics files if they
-/// changed, and the manifest.
+/// Refuses an output folder inside the input or the template folder: each build would find the
+/// last one's files there (as commentary, or as template files) and nest another copy.
+fn check_output_outside(options: &BuildOptions, template_dir: &Path) -> Result<(), BuildError> {
+    let absolute = |path: &Path| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let real = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| absolute(path));
+    // The output may not exist yet: its nearest existing folder decides where it is.
+    let output = absolute(&options.output);
+    let existing = output
+        .ancestors()
+        .find(|dir| dir.exists())
+        .map(|dir| real(dir).join(output.strip_prefix(dir).unwrap_or(Path::new(""))))
+        .unwrap_or(output);
+    for (what, folder) in [
+        ("input", &options.input),
+        ("template", &template_dir.to_path_buf()),
+    ] {
+        if existing.starts_with(real(folder)) {
+            return Err(BuildError::OutputInside {
+                output: options.output.clone(),
+                what,
+                inside: folder.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Runs a build: validates the input, then makes the requested councils' stale files, the
+/// publication's stale files and the removals, and records them.
 pub(crate) fn build(
     options: &BuildOptions,
     progress: &dyn Progress,
@@ -100,402 +169,548 @@ pub(crate) fn build(
     let started = Instant::now();
     let prepared = plan::prepare(&options.input, &options.templates)?;
     let publication = &prepared.publication;
+    check_output_outside(options, &publication.template_dir)?;
     let selected = plan::select(publication, &options.authorities)?;
-    let planned: Vec<PlannedLetter> = selected
-        .iter()
-        .map(|&index| plan::plan_letter(&prepared, index))
-        .collect();
+    let plan = Plan::of(&prepared);
     // A letter made alone compiles in this process. It starts now, while the output folder and
     // the manifest are read, and is left unused if the manifest says it is up to date.
-    let head_start = match planned.as_slice() {
-        [letter] => Some(start_alone(&prepared, letter, options.limits)),
+    let head_start = match selected.as_slice() {
+        [index] => Some((
+            *index,
+            Compiling::start(
+                &prepared.template,
+                Task {
+                    document: &plan.documents[*index].document,
+                    editions: &Edition::COUNCIL,
+                },
+                options.limits,
+            ),
+        )),
         _ => None,
     };
-    let folder = YearFolder::open_for_writing(&options.output, &publication.config.year)?;
+    let folder = YearFolder::open_for_writing(&options.output, &plan.year)?;
     let mut notes = Vec::new();
-    if render::without_web_edition() && !planned.is_empty() {
-        notes.push(format!(
-            "{} is set, for the benchmark: the letters' web pages were left empty, the site's index was not made, and the manifest records the letters as made from no real inputs, so the next build makes them all again",
-            render::WITHOUT_WEB_VARIABLE
-        ));
-    }
     let previous = match Manifest::read(folder.dir()) {
         Ok(previous) => previous,
+        Err(error @ manifest::ReadError::Newer { .. }) => return Err(error.into()),
         Err(error) => {
-            notes.push(format!("{error}; every letter will be rebuilt"));
+            notes.push(format!(
+                "{}; every file will be made again",
+                crate::exit::chain(&error)
+            ));
             None
         }
     };
-    let run = run_parameters(options, publication);
-    let had_manifest = previous.is_some();
-    let mut manifest =
-        previous.unwrap_or_else(|| Manifest::new(&publication.config.year, run.clone()));
-    let to_build: Vec<PlannedLetter> = planned
-        .into_iter()
-        .filter(|letter| {
-            options.force || !manifest.is_current(folder.dir(), &letter.file, &letter.inputs_digest)
+    let stamps = Stamps::read(folder.dir());
+    let freshness = fresh::compare(&prepared, &plan, previous.as_ref(), &stamps, folder.dir());
+    let chosen: HashSet<usize> = selected.iter().copied().collect();
+    let wanted = |owner: Owner| match owner {
+        Owner::Council(index) => chosen.contains(&index),
+        Owner::Publication => true,
+    };
+    let to_write: BTreeSet<&str> = plan
+        .files
+        .iter()
+        .filter(|(file, planned)| {
+            wanted(planned.owner) && (options.force || freshness.stale.contains_key(*file))
+        })
+        .map(|(file, _)| file.as_str())
+        .collect();
+    let touched: HashSet<usize> = to_write
+        .iter()
+        .filter_map(|file| match plan.files[*file].owner {
+            Owner::Council(index) => Some(index),
+            Owner::Publication => None,
         })
         .collect();
-    let up_to_date = selected.len() - to_build.len();
-    let stale_files: Vec<OtherFile> = output::other_files(&prepared)
-        .into_iter()
-        .filter(|file| !manifest.holds(folder.dir(), file))
-        .collect();
-    if to_build.is_empty() && stale_files.is_empty() && had_manifest {
+    let up_to_date = selected.len() - touched.len();
+    let mut left_alone = freshness.foreign.clone();
+    left_alone.extend(
+        freshness
+            .removals
+            .iter()
+            .filter(|(_, removal)| removal.on_disk == OnDisk::Changed)
+            .map(|(file, _)| file.clone()),
+    );
+    left_alone.sort();
+    let had_manifest = previous.is_some();
+    if to_write.is_empty() && freshness.removals.is_empty() && had_manifest {
         return Ok(BuildReport {
             year_dir: folder.dir().to_path_buf(),
-            written: Vec::new(),
+            letters_written: 0,
+            pages_written: 0,
+            others_written: 0,
             failures: Vec::new(),
-            index_failure: None,
             up_to_date,
-            wrote_anything: false,
+            removed: Vec::new(),
+            left_alone,
+            changed_anything: false,
             notes,
             unfinished: None,
             elapsed: started.elapsed(),
         });
     }
 
+    let mut manifest = previous.unwrap_or_else(|| Manifest::new(&plan.year));
     // Drop the claims about every file about to be replaced before replacing any.
     let mut dropped = false;
-    for letter in &to_build {
-        dropped |= manifest.letters.remove(&letter.file).is_some();
+    for file in &to_write {
+        dropped |= manifest.files.remove(*file).is_some();
     }
-    for file in &stale_files {
-        dropped |= manifest.files.remove(&file.name).is_some();
-    }
-    let dropped_orphans = manifest.forget_missing_orphans(folder.dir(), publication);
-    manifest.run = run;
-    if dropped || dropped_orphans || !had_manifest {
-        manifest.write(&folder)?;
+    if dropped || !had_manifest {
+        manifest.write(folder.dir())?;
     }
 
-    let recorder = Recorder::new(manifest, &folder);
-    // The index is compiled here while the workers make the letters.
-    let (results, index) = std::thread::scope(|scope| {
-        let index = scope.spawn(|| compile_index(&prepared, &stale_files));
-        let results = make_letters(
-            &prepared, &to_build, head_start, options, &recorder, progress,
-        );
-        (
-            results,
-            index.join().expect("compiling the index does not panic"),
-        )
-    });
-    let mut written = Vec::new();
+    let tasks = tasks(&plan, &to_write);
+    let recorder = Recorder::new(manifest, stamps, &folder);
+    let mut copies: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for file in &to_write {
+        if let Source::Copy(of) = &plan.files[*file].source {
+            copies.entry(of.as_str()).or_default().push(file);
+        }
+    }
+    let making = Making {
+        prepared: &prepared,
+        plan: &plan,
+        to_write: &to_write,
+        copies,
+        recorder: &recorder,
+    };
+    let results = making.compile(&tasks, head_start, options, progress);
     let mut failures = Vec::new();
-    for (letter, result) in to_build.iter().zip(results) {
-        let authority = &publication.authorities[letter.index];
+    for ((document, _), result) in tasks.iter().zip(results) {
         match result {
-            Ok(()) => written.push(letter.file.clone()),
+            Ok(()) => {}
             Err(error) => failures.push(Failure {
-                code: authority.code.clone(),
-                name: authority.name.clone(),
+                council: match plan.documents[*document].owner {
+                    Owner::Council(index) => {
+                        let authority = &publication.authorities[index];
+                        Some((authority.code.clone(), authority.name.clone()))
+                    }
+                    Owner::Publication => None,
+                },
                 error,
             }),
         }
     }
-    let (index, index_failure) = match index {
-        Ok(index) => (index, None),
-        Err(error) => (None, Some(error)),
-    };
-    let mut manifest = recorder.into_manifest();
-    let unfinished = write_other_files(&folder, &mut manifest, &stale_files, index)
-        .and_then(|()| folder.make_durable())
-        .and_then(|()| manifest.write(&folder))
-        .err();
-    let orphans = manifest.orphans(publication).count();
-    if orphans > 0 {
-        notes.push(format!(
-            "{} in the manifest no longer match an authority in authorities.csv; `annual-review status` lists them",
-            crate::numbers::count(orphans, "letter")
-        ));
-    }
+    let stopped = making.write_the_rest().err();
+    drop(making);
+    let (mut manifest, mut stamps, written) = recorder.into_record();
+    let mut removed = Vec::new();
+    let stopped =
+        stopped.or_else(|| remove(&folder, &mut manifest, &freshness.removals, &mut removed).err());
+    // What was made is recorded even when the build stopped: the next one completes the rest.
+    let unfinished = stopped.or_else(|| {
+        folder
+            .make_durable()
+            .and_then(|()| manifest.write(folder.dir()))
+            .and_then(|()| stamps.write(folder.dir(), &manifest))
+            .err()
+    });
     Ok(BuildReport {
         year_dir: folder.dir().to_path_buf(),
-        written,
+        letters_written: written.letters,
+        pages_written: written.pages,
+        others_written: written.others,
         failures,
-        index_failure,
         up_to_date,
-        wrote_anything: true,
+        removed,
+        left_alone,
+        changed_anything: true,
         notes,
         unfinished,
         elapsed: started.elapsed(),
     })
 }
 
-/// The site's index, compiled when it is among the files to write.
-fn compile_index(
-    prepared: &Prepared,
-    stale_files: &[OtherFile],
-) -> Result<Option<Vec<u8>>, RenderError> {
-    if render::without_web_edition() {
-        return Ok(None);
-    }
-    let Some(data) = stale_files.iter().find_map(|file| match &file.content {
-        Content::Index { data, .. } => Some(data),
-        Content::Bytes(_) => None,
-    }) else {
-        return Ok(None);
-    };
-    let date = prepared.publication.config.letter_date;
-    render::render_index(&prepared.template, data.clone(), date).map(Some)
-}
-
-/// Writes the other files that changed (the index only if it compiled) and records them.
-fn write_other_files(
+/// Removes the files the plan no longer holds. Their claims first move to the manifest's record of
+/// removals (written before any file goes), so that a build killed half-way leaves a manifest that
+/// claims nothing missing and the next build finishes the removals; then each file the tool made
+/// goes (one changed since is left alone and reported), and the record is cleared.
+fn remove(
     folder: &YearFolder,
     manifest: &mut Manifest,
-    files: &[OtherFile],
-    index: Option<Vec<u8>>,
+    removals: &BTreeMap<String, fresh::Removal>,
+    removed: &mut Vec<String>,
 ) -> Result<(), WriteError> {
-    for file in files {
-        let (bytes, inputs_digest) = match &file.content {
-            Content::Bytes(bytes) => (bytes.as_slice(), None),
-            Content::Index { inputs_digest, .. } => match &index {
-                Some(index) => (index.as_slice(), Some(inputs_digest.clone())),
-                None => continue,
-            },
-        };
-        folder.write_file(&file.name, "other", |writer| writer.write_all(bytes))?;
-        manifest.files.insert(
-            file.name.clone(),
-            FileEntry {
-                inputs_digest,
-                ..FileEntry::of(bytes, &folder.join(&file.name))
-            },
-        );
+    if removals.is_empty() {
+        // A file a stopped build was removing that the plan holds again is made afresh.
+        manifest.removing.clear();
+        return Ok(());
     }
+    for file in removals.keys() {
+        if let Some(entry) = manifest.files.remove(file) {
+            manifest.removing.insert(file.clone(), entry);
+        }
+    }
+    folder.make_durable()?;
+    manifest.write(folder.dir())?;
+    for (file, removal) in removals {
+        if removal.on_disk == OnDisk::AsRecorded {
+            folder.remove(file)?;
+            removed.push(file.clone());
+        }
+    }
+    folder.make_durable()?;
+    manifest.removing.clear();
     Ok(())
 }
 
-fn run_parameters(options: &BuildOptions, publication: &Publication) -> RunParameters {
-    let config = &publication.config;
-    RunParameters {
-        tool: crate::manifest::tool(),
-        input: options.input.clone(),
-        templates: options.templates.clone(),
-        template: config.template.clone(),
-        average: config.average.label().to_string(),
-        period_start: config.period_start.to_string(),
-        period_end: config.period_end.to_string(),
-        letter_date: config.letter_date.to_string(),
-        publish_date: config.publish_date.to_string(),
-        authorities: options.authorities.clone(),
-        force: options.force,
-    }
-}
-
-/// The manifest of a running build, written by whichever thread puts letters in place (a thread
-/// of its own in a batch, the build's own for a letter built alone). Each letter in place is
-/// recorded at once; the file is rewritten now and then (after flushing the letters it claims to
-/// the disk), so that a build killed half-way keeps most of its work without writing the manifest
-/// once per letter.
-struct Recorder<'a> {
-    state: Mutex<(Manifest, Instant)>,
-    folder: &'a YearFolder,
-}
-
-impl<'a> Recorder<'a> {
-    /// The shortest time between two writes of the manifest.
-    const FLUSH_EVERY: Duration = Duration::from_millis(250);
-
-    fn new(manifest: Manifest, folder: &'a YearFolder) -> Self {
-        Recorder {
-            state: Mutex::new((manifest, Instant::now() + Self::FLUSH_EVERY)),
-            folder,
+/// The documents to compile, with the editions of each that are to be written, in the plan's
+/// order (the councils in register order, then the index).
+fn tasks(plan: &Plan, to_write: &BTreeSet<&str>) -> Vec<(usize, Vec<Edition>)> {
+    let mut editions: BTreeMap<usize, Vec<Edition>> = BTreeMap::new();
+    for file in to_write {
+        if let Source::Compiled { edition, document } = plan.files[*file].source {
+            editions.entry(document).or_default().push(edition);
         }
     }
-
-    /// Records a letter that is in place on disk.
-    fn record(&self, file: String, entry: LetterEntry) {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let (manifest, next_flush) = &mut *state;
-        manifest.letters.insert(file, entry);
-        if Instant::now() >= *next_flush {
-            let started = Instant::now();
-            // A failed intermediate write only loses progress; the final write reports errors.
-            let _ = self
-                .folder
-                .make_durable()
-                .and_then(|()| manifest.write(self.folder));
-            // The manifest grows with the publication: keep its writing (which holds the other
-            // letters back) under a tenth of the time.
-            *next_flush = Instant::now() + Self::FLUSH_EVERY.max(started.elapsed() * 10);
-        }
-    }
-
-    fn into_manifest(self) -> Manifest {
-        self.state.into_inner().unwrap_or_else(|e| e.into_inner()).0
-    }
-}
-
-/// Starts compiling the one letter of a build, in this process.
-fn start_alone(prepared: &Prepared, letter: &PlannedLetter, limits: Limits) -> Compiling {
-    let data = letter_data_json(letter);
-    Compiling::start(
-        &prepared.template,
-        &letter_input(&prepared.publication, letter, &data),
-        limits,
-    )
+    editions
+        .into_iter()
+        .map(|(document, mut editions)| {
+            editions.sort();
+            (document, editions)
+        })
+        .collect()
 }
 
 /// How many made letters may wait for the thread that puts them in place before the workers
 /// are held back: a few letters' bytes, enough to ride out a flush of the manifest.
 const WAITING_TO_BE_PUT_IN_PLACE: usize = 16;
 
-/// Compiles `letters` on the letter workers, puts each in place and records it; one result each,
-/// in order. `head_start` is the one letter of the build, already compiling in this process.
-fn make_letters(
-    prepared: &Prepared,
-    letters: &[PlannedLetter],
-    head_start: Option<Compiling>,
-    options: &BuildOptions,
-    recorder: &Recorder,
-    progress: &dyn Progress,
-) -> Vec<Result<(), LetterError>> {
-    let publication = &prepared.publication;
-    let data: Vec<Vec<u8>> = letters.iter().map(letter_data_json).collect();
-    let jobs: Vec<Letter> = letters
-        .iter()
-        .zip(&data)
-        .map(|(letter, data)| letter_input(publication, letter, data))
-        .collect();
-    let results: Vec<Mutex<Option<Result<(), LetterError>>>> =
-        letters.iter().map(|_| Mutex::new(None)).collect();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let workers = options.jobs.clamp(1, letters.len().max(1));
-    let pool = Pool {
-        template_dir: publication.template_dir.clone(),
-        template: std::sync::Arc::clone(&prepared.template),
-        workers,
-        threads_per_worker: (cores / workers).max(1),
-        limits: options.limits,
-    };
-    progress.start(letters.len());
-    let done = |slot: usize, rendered: Result<Rendered, LetterFailure>| {
-        let letter = &letters[slot];
-        let result = rendered
-            .map_err(LetterError::from)
-            .and_then(|rendered| put_in_place(recorder, prepared, letter, &rendered));
-        progress.letter_done(&publication.authorities[letter.index].name);
-        *results[slot].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
-    };
-    match (head_start, letters) {
-        (Some(compiling), [_]) => done(0, compiling.finish()),
-        _ => std::thread::scope(|scope| {
-            // The letters are put in place on a thread of their own, so that a worker starts its
-            // next letter while its last is written, hashed and recorded (and the manifest now and
-            // then flushed) instead of waiting for that.
-            let (made, to_put_in_place) = std::sync::mpsc::sync_channel(WAITING_TO_BE_PUT_IN_PLACE);
-            scope.spawn(move || {
-                for (slot, rendered) in to_put_in_place {
-                    done(slot, rendered);
-                }
+/// A build's writing: what it makes, and the record it keeps.
+struct Making<'a> {
+    prepared: &'a Prepared,
+    plan: &'a Plan,
+    to_write: &'a BTreeSet<&'a str>,
+    /// The copies to write, by the file they copy.
+    copies: BTreeMap<&'a str, Vec<&'a str>>,
+    recorder: &'a Recorder<'a>,
+}
+
+impl Making<'_> {
+    /// Compiles `tasks`, puts each edition in place with the copies made of it, and records them;
+    /// one result each, in order. `head_start` is the one council of the build, already compiling
+    /// in this process.
+    fn compile(
+        &self,
+        tasks: &[(usize, Vec<Edition>)],
+        head_start: Option<(usize, Compiling)>,
+        options: &BuildOptions,
+        progress: &dyn Progress,
+    ) -> Vec<Result<(), LetterError>> {
+        let pool_tasks: Vec<Task> = tasks
+            .iter()
+            .map(|(document, editions)| Task {
+                document: &self.plan.documents[*document].document,
+                editions,
+            })
+            .collect();
+        let results: Vec<Mutex<Option<Result<(), LetterError>>>> =
+            tasks.iter().map(|_| Mutex::new(None)).collect();
+        progress.start(tasks.len());
+        let done = |slot: usize, made: Result<Vec<Made>, LetterFailure>| {
+            let (document, editions) = &tasks[slot];
+            let document = &self.plan.documents[*document];
+            let result = made
+                .map_err(LetterError::from)
+                .and_then(|made| self.put_in_place(document, editions, made));
+            progress.letter_done(&self.name_of(document));
+            *results[slot].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+        };
+        // A build of one council compiles in this process: its documents (the letter, and the
+        // index when the figures it shows changed) each in a thread of its own, under the limits.
+        if let Some((council, compiling)) = head_start {
+            let mut compiling = Some(compiling);
+            let started: Vec<(usize, Compiling)> = pool_tasks
+                .iter()
+                .enumerate()
+                .map(|(slot, task)| {
+                    let early = (tasks[slot].0 == council)
+                        .then(|| compiling.take())
+                        .flatten();
+                    (
+                        slot,
+                        early.unwrap_or_else(|| {
+                            Compiling::start(&self.prepared.template, *task, options.limits)
+                        }),
+                    )
+                })
+                .collect();
+            for (slot, compiling) in started {
+                let editions = if tasks[slot].0 == council {
+                    Edition::COUNCIL.as_slice()
+                } else {
+                    tasks[slot].1.as_slice()
+                };
+                done(
+                    slot,
+                    compiling
+                        .finish()
+                        .map(|made| keep(made, editions, &tasks[slot].1)),
+                );
+            }
+        } else {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let workers = options.jobs.clamp(1, tasks.len().max(1));
+            let pool = Pool {
+                template_dir: self.prepared.publication.template_dir.clone(),
+                template: std::sync::Arc::clone(&self.prepared.template),
+                workers,
+                threads_per_worker: (cores / workers).max(1),
+                limits: options.limits,
+            };
+            std::thread::scope(|scope| {
+                // The letters are put in place on a thread of their own, so that a worker starts
+                // its next letter while its last is written, hashed and recorded (and the manifest
+                // now and then flushed) instead of waiting for that.
+                let (made, to_put_in_place) =
+                    std::sync::mpsc::sync_channel(WAITING_TO_BE_PUT_IN_PLACE);
+                scope.spawn(move || {
+                    for (slot, made) in to_put_in_place {
+                        done(slot, made);
+                    }
+                });
+                pool.run(&pool_tasks, &|slot, result| {
+                    // The receiver outlives the pool: it stops only when `made` is dropped.
+                    let _ = made.send((slot, result));
+                });
             });
-            pool.run(&jobs, &|slot, rendered| {
-                // The receiver outlives the pool: it stops only when `made` is dropped.
-                let _ = made.send((slot, rendered));
-            });
-        }),
+        }
+        progress.finish();
+        results
+            .into_iter()
+            .map(|slot| {
+                slot.into_inner()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .expect("every task is answered")
+            })
+            .collect()
     }
-    progress.finish();
-    results
-        .into_iter()
-        .map(|slot| {
-            slot.into_inner()
-                .unwrap_or_else(|e| e.into_inner())
-                .expect("the pool answers for every letter")
-        })
+
+    /// Who a document is for, as the progress shows it.
+    fn name_of(&self, document: &PlannedDocument) -> String {
+        match document.owner {
+            Owner::Council(index) => self.prepared.publication.authorities[index].name.clone(),
+            Owner::Publication => "the site's index".to_string(),
+        }
+    }
+
+    /// Puts the made `editions` of `document` in place, and the copies of them that are to be
+    /// written, and records each.
+    fn put_in_place(
+        &self,
+        document: &PlannedDocument,
+        editions: &[Edition],
+        made: Vec<Made>,
+    ) -> Result<(), LetterError> {
+        let folder = self.recorder.folder;
+        let slug = match document.owner {
+            Owner::Council(index) => self.prepared.publication.authorities[index].slug.as_str(),
+            Owner::Publication => "",
+        };
+        let template = &self.prepared.template;
+        for (edition, made) in editions.iter().zip(made) {
+            let file = edition.file(slug);
+            folder.write(&file, &made.bytes)?;
+            let read: TemplateFiles = made
+                .read
+                .iter()
+                .filter_map(|path| Some((path.clone(), template.file_sha256(path)?.to_string())))
+                .collect();
+            let inputs = Inputs {
+                tool: crate::TOOL.to_string(),
+                fonts: template.fonts_sha256().to_string(),
+                template: String::new(),
+                commentary: document.commentary_sha256.clone(),
+                data: document.data_sha256.clone(),
+            };
+            let kept = document.keep_data.then(|| {
+                let json = String::from_utf8_lossy(&document.document.data).into_owned();
+                RawValue::from_string(json).expect("the data is JSON")
+            });
+            self.recorder.record_compiled(
+                file.clone(),
+                Entry {
+                    sha256: digest::sha256(&made.bytes),
+                    bytes: made.bytes.len() as u64,
+                    made_from: MadeFrom::Compiled(inputs),
+                },
+                read,
+                kept.map(|json| (document.data_sha256.clone(), json)),
+            );
+            self.copies_of(&file)?;
+        }
+        Ok(())
+    }
+
+    /// Makes the copies of `of` that are to be written (the site's copy of a letter), from the
+    /// file just put in place, and records them.
+    fn copies_of(&self, of: &str) -> Result<(), WriteError> {
+        for file in self.copies.get(of).into_iter().flatten() {
+            self.copy(file, of)?;
+        }
+        Ok(())
+    }
+
+    fn copy(&self, file: &str, of: &str) -> Result<(), WriteError> {
+        let Some(source) = self.recorder.entry(of) else {
+            // The file it copies is not in place (it failed): neither is the copy.
+            return Ok(());
+        };
+        self.recorder.folder.copy(of, file)?;
+        self.recorder.record(
+            file.to_string(),
+            Entry {
+                sha256: source.sha256,
+                bytes: source.bytes,
+                made_from: MadeFrom::Copy { of: of.to_string() },
+            },
+        );
+        Ok(())
+    }
+
+    /// Writes the stale files that are not compiled (the statistics files, the site's data and
+    /// assets) and the copies whose file was not compiled again, and records them.
+    fn write_the_rest(&self) -> Result<(), WriteError> {
+        for file in self.to_write {
+            match &self.plan.files[*file].source {
+                Source::Bytes { bytes, sha256 } => {
+                    self.recorder.folder.write(file, bytes)?;
+                    self.recorder.record(
+                        file.to_string(),
+                        Entry {
+                            sha256: sha256.clone(),
+                            bytes: bytes.len() as u64,
+                            made_from: MadeFrom::Content,
+                        },
+                    );
+                }
+                Source::Copy(of) if !self.to_write.contains(of.as_str()) => self.copy(file, of)?,
+                Source::Copy(_) | Source::Compiled { .. } => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Of `made`, the editions in `made_editions` order, those in `wanted`.
+fn keep(made: Vec<Made>, made_editions: &[Edition], wanted: &[Edition]) -> Vec<Made> {
+    made_editions
+        .iter()
+        .zip(made)
+        .filter(|(edition, _)| wanted.contains(edition))
+        .map(|(_, made)| made)
         .collect()
 }
 
-/// The letter's data as its template reads it (`/data.json`).
-fn letter_data_json(letter: &PlannedLetter) -> Vec<u8> {
-    serde_json::to_vec(&letter.made_from.data).expect("letter data serializes")
+/// The manifest and stamps of a running build, written by whichever thread puts files in place
+/// (a thread of its own in a batch, the build's own for a council built alone). Each file in
+/// place is recorded at once; the manifest is rewritten now and then (after flushing the files
+/// it claims to the disk), so that a build killed half-way keeps most of its work without writing
+/// the manifest once per letter.
+struct Recorder<'a> {
+    state: Mutex<Record>,
+    folder: &'a YearFolder,
 }
 
-/// A letter as the pool takes it.
-fn letter_input<'a>(
-    publication: &'a Publication,
-    letter: &PlannedLetter,
-    data: &'a [u8],
-) -> Letter<'a> {
-    Letter {
-        job: job(publication, letter),
-        data,
-        commentary: publication.commentary[letter.index]
-            .as_ref()
-            .map(|c| c.text.as_str()),
+struct Record {
+    manifest: Manifest,
+    stamps: Stamps,
+    next_flush: Instant,
+    written: Written,
+}
+
+/// How many files of each kind a build put in place.
+#[derive(Debug, Default, Clone, Copy)]
+struct Written {
+    letters: usize,
+    pages: usize,
+    others: usize,
+}
+
+impl<'a> Recorder<'a> {
+    /// The shortest time between two writes of the manifest.
+    const FLUSH_EVERY: Duration = Duration::from_millis(250);
+
+    fn new(manifest: Manifest, stamps: Stamps, folder: &'a YearFolder) -> Self {
+        Recorder {
+            state: Mutex::new(Record {
+                manifest,
+                stamps,
+                next_flush: Instant::now() + Self::FLUSH_EVERY,
+                written: Written::default(),
+            }),
+            folder,
+        }
     }
-}
 
-/// What a worker needs to know of a letter besides its data and commentary.
-fn job(publication: &Publication, letter: &PlannedLetter) -> Job {
-    Job {
-        title: letter.made_from.data.title.clone(),
-        ident: ident(publication, letter.index),
-        date: publication.config.letter_date,
-        commentary: publication.commentary[letter.index]
-            .as_ref()
-            .map(|c| c.path.clone()),
+    fn lock(&self) -> std::sync::MutexGuard<'_, Record> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
 
-/// The PDF's stable identifier: the year and the authority's code.
-fn ident(publication: &Publication, index: usize) -> String {
-    format!(
-        "annual-review-{}-{}",
-        publication.config.year, publication.authorities[index].code
-    )
-}
-
-/// Letter `index` as the renderer takes it, in this process (for the benchmark's floor).
-pub(crate) fn letter_source(prepared: &Prepared, index: usize, data: Vec<u8>) -> LetterSource<'_> {
-    let publication = &prepared.publication;
-    let commentary = publication.commentary[index].as_ref();
-    LetterSource {
-        title: crate::letter::letter_data(publication, &prepared.statistics, index).title,
-        data,
-        commentary: commentary.map(|c| (c.text.as_str(), c.path.as_path())),
-        ident: ident(publication, index),
-        date: publication.config.letter_date,
+    /// The entry of `file`, if it is recorded.
+    fn entry(&self, file: &str) -> Option<Entry> {
+        self.lock().manifest.files.get(file).cloned()
     }
-}
 
-/// Puts a made letter, its web page and the site's copy of the letter in place, and records them
-/// in the manifest.
-fn put_in_place(
-    recorder: &Recorder,
-    prepared: &Prepared,
-    letter: &PlannedLetter,
-    rendered: &Rendered,
-) -> Result<(), LetterError> {
-    let authority = &prepared.publication.authorities[letter.index];
-    let folder = recorder.folder;
-    let page = site::page_file(&authority.slug);
-    folder.write_letter(&letter.file, &rendered.pdf)?;
-    folder.write_page(&page, &rendered.html)?;
-    folder.link_letter(&letter.file, &site::site_letter_file(&authority.slug))?;
-    // Without the web edition (for the benchmark) the letter is still recorded, so that the
-    // baseline pays for the manifest's durable flushes as the real batch does; but as made from
-    // inputs no build has, so that the next build makes it and its empty page again.
-    let inputs_digest = if render::without_web_edition() {
-        render::PAGE_LEFT_OUT.to_string()
-    } else {
-        letter.inputs_digest.clone()
-    };
-    recorder.record(
-        letter.file.clone(),
-        LetterEntry {
-            code: authority.code.clone(),
-            name: authority.name.clone(),
-            sha256: digest::sha256(&rendered.pdf),
-            bytes: rendered.pdf.len() as u64,
-            modified: manifest::modified(&folder.join(&letter.file)),
-            page: FileEntry::of(&rendered.html, &folder.join(&page)),
-            inputs_digest,
-            made_from_json: letter.made_from_json.clone(),
-        },
-    );
-    Ok(())
+    /// Records a compiled file that is in place on disk, with the template files its compile
+    /// read and the data its entry refers to.
+    fn record_compiled(
+        &self,
+        file: String,
+        mut entry: Entry,
+        read: TemplateFiles,
+        data: Option<(String, Box<RawValue>)>,
+    ) {
+        let mut record = self.lock();
+        if let MadeFrom::Compiled(inputs) = &mut entry.made_from {
+            inputs.template = record.manifest.keep_reads(read);
+        }
+        if let Some((digest, json)) = data {
+            record.manifest.keep_data(&digest, &json);
+        }
+        self.insert(record, file, entry);
+    }
+
+    /// Records a file that is in place on disk.
+    fn record(&self, file: String, entry: Entry) {
+        let record = self.lock();
+        self.insert(record, file, entry);
+    }
+
+    fn insert(&self, mut record: std::sync::MutexGuard<'_, Record>, file: String, entry: Entry) {
+        let Record {
+            manifest,
+            stamps,
+            next_flush,
+            written,
+        } = &mut *record;
+        match layout::classify(&file) {
+            Some(FileKind::Council {
+                edition: Edition::Letter,
+                ..
+            }) => written.letters += 1,
+            Some(FileKind::Council { .. }) => written.pages += 1,
+            _ => written.others += 1,
+        }
+        stamps.stamp(self.folder.dir(), &file, &entry.sha256, entry.bytes);
+        manifest.files.insert(file, entry);
+        if Instant::now() >= *next_flush {
+            let started = Instant::now();
+            // A failed intermediate write only loses progress; the final write reports errors.
+            let _ = self
+                .folder
+                .make_durable()
+                .and_then(|()| manifest.write(self.folder.dir()));
+            // The manifest grows with the publication: keep its writing (which holds the other
+            // letters back) under a tenth of the time.
+            *next_flush = Instant::now() + Self::FLUSH_EVERY.max(started.elapsed() * 10);
+        }
+    }
+
+    fn into_record(self) -> (Manifest, Stamps, Written) {
+        let record = self.state.into_inner().unwrap_or_else(|e| e.into_inner());
+        (record.manifest, record.stamps, record.written)
+    }
 }

@@ -25,7 +25,7 @@ use crate::failpoint;
 
 /// An I/O failure, with the path it happened on.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write `{}`: {source}", .path.display())]
+#[error("cannot write `{}`", .path.display())]
 pub(crate) struct WriteError {
     pub(crate) path: PathBuf,
     #[source]
@@ -187,6 +187,11 @@ impl Batch {
             .push(path.to_path_buf());
     }
 
+    /// Counts a change to the folder `dir` (a file removed from it) among those to make durable.
+    pub(crate) fn track_folder(&self, dir: &Path) {
+        self.track(&dir.join("-"));
+    }
+
     /// Makes every file written since the last call durable, with its name.
     pub(crate) fn make_durable(&self) -> Result<(), WriteError> {
         let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
@@ -222,7 +227,7 @@ fn flush(files: &[PathBuf], dirs: &std::collections::BTreeSet<&Path>) -> Result<
 /// Why a file could not be copied.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum CopyError {
-    #[error("cannot read `{}`: {source}", .path.display())]
+    #[error("cannot read `{}`", .path.display())]
     Read {
         path: PathBuf,
         #[source]
@@ -254,13 +259,15 @@ pub(crate) struct Lock {
 /// Why a folder could not be locked.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum LockError {
+    /// The folder is held by another run; `activity` says what that run does, as far as this one
+    /// can know it.
     #[error("another run is {activity} `{}`; wait for it to finish (lock file `{}`)", .dir.display(), .lock.display())]
     Busy {
         dir: PathBuf,
         lock: PathBuf,
         activity: &'static str,
     },
-    #[error("cannot lock `{}`: {source}", .lock.display())]
+    #[error("cannot lock `{}`", .lock.display())]
     Io {
         lock: PathBuf,
         #[source]
@@ -270,12 +277,8 @@ pub(crate) enum LockError {
 
 impl Lock {
     /// Takes the exclusive lock of `dir` through the file `lock`, creating it: for a run that
-    /// writes. `activity` says what the holder does, for the message a second run gets.
-    pub(crate) fn exclusive(
-        dir: &Path,
-        lock: &Path,
-        activity: &'static str,
-    ) -> Result<Lock, LockError> {
+    /// writes. The run that holds it may be reading or writing: a second run is told so.
+    pub(crate) fn exclusive(dir: &Path, lock: &Path) -> Result<Lock, LockError> {
         let io = |source| LockError::Io {
             lock: lock.to_path_buf(),
             source,
@@ -291,22 +294,45 @@ impl Lock {
             Err(std::fs::TryLockError::WouldBlock) => Err(LockError::Busy {
                 dir: dir.to_path_buf(),
                 lock: lock.to_path_buf(),
-                activity,
+                activity: "reading or writing",
             }),
             Err(std::fs::TryLockError::Error(source)) => Err(io(source)),
         }
     }
 
     /// Takes a shared lock of `dir` through the file `lock`: for a run that only reads, which
-    /// many may do at once but not while a writer runs. A folder that cannot be written (a
-    /// read-only copy) has no writer to wait for, so its reader needs no lock.
+    /// many may do at once but not while a writer runs; `activity` says what a writer does, for
+    /// the message. A folder that cannot be written (a read-only copy) has no writer to wait for,
+    /// so its reader needs no lock.
     pub(crate) fn shared(
         dir: &Path,
         lock: &Path,
         activity: &'static str,
     ) -> Result<Lock, LockError> {
+        Self::shared_with(dir, lock, activity, true)
+    }
+
+    /// [`Lock::shared`], but only where the lock file exists: for a reader that creates nothing
+    /// (`verify`, which may be pointed at a bag anywhere).
+    pub(crate) fn shared_if_present(
+        dir: &Path,
+        lock: &Path,
+        activity: &'static str,
+    ) -> Result<Lock, LockError> {
+        Self::shared_with(dir, lock, activity, false)
+    }
+
+    fn shared_with(
+        dir: &Path,
+        lock: &Path,
+        activity: &'static str,
+        create: bool,
+    ) -> Result<Lock, LockError> {
         let file = match std::fs::File::open(lock) {
             Ok(file) => file,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound && !create => {
+                return Ok(Lock { _file: None });
+            }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 match std::fs::OpenOptions::new()
                     .create(true)

@@ -240,6 +240,183 @@ fn figure(
     }
 }
 
+/// One thing a letter prints that changed between two versions of its data: what `status` says
+/// a letter is rebuilt for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "change", rename_all = "kebab-case")]
+pub(crate) enum Change {
+    /// A value printed as it is (a name, a date), before and after.
+    Text {
+        what: &'static str,
+        from: String,
+        to: String,
+    },
+    /// The signatory's titles.
+    SignatoryTitles,
+    /// One of the council's figures.
+    Figure {
+        measure: &'static str,
+        from: FigureValue,
+        to: FigureValue,
+    },
+    /// The average of a figure among similar authorities.
+    Average {
+        measure: &'static str,
+        group: String,
+        from: Option<u64>,
+        to: Option<u64>,
+    },
+    /// Where the similar authorities' figures lie.
+    Spread {
+        measure: &'static str,
+        group: String,
+    },
+    /// A count the letter prints.
+    Count {
+        what: &'static str,
+        from: u64,
+        to: u64,
+    },
+    /// The table of decisions by outcome.
+    Outcomes,
+    /// The table of decisions by service area.
+    Categories,
+}
+
+/// A figure's numbers, as a change shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct FigureValue {
+    pub(crate) percent: Option<u64>,
+    pub(crate) numerator: u64,
+    pub(crate) denominator: u64,
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let percent =
+            |value: &Option<u64>| value.map_or_else(|| "none".to_string(), |p| format!("{p}%"));
+        match self {
+            Change::Text { what, from, to } => write!(f, "{what} `{from}` → `{to}`"),
+            Change::SignatoryTitles => write!(f, "signatory's titles changed"),
+            Change::Figure { measure, from, to } => write!(
+                f,
+                "{measure} {} ({} of {}) → {} ({} of {})",
+                percent(&from.percent),
+                from.numerator,
+                from.denominator,
+                percent(&to.percent),
+                to.numerator,
+                to.denominator
+            ),
+            Change::Average {
+                measure,
+                group,
+                from,
+                to,
+            } => write!(
+                f,
+                "{group} average {measure} {} → {}",
+                percent(from),
+                percent(to)
+            ),
+            Change::Spread { measure, group } => {
+                write!(f, "the spread of {measure}s among {group}s changed")
+            }
+            Change::Count { what, from, to } => write!(f, "{what} {from} → {to}"),
+            Change::Outcomes => write!(f, "decisions by outcome changed"),
+            Change::Categories => write!(f, "decisions by service area changed"),
+        }
+    }
+}
+
+/// What changed between two versions of a letter's data, in the order a reader meets it.
+pub(crate) fn changes(old: &LetterData, new: &LetterData) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let mut text = |what: &'static str, from: &str, to: &str| {
+        if from != to {
+            changes.push(Change::Text {
+                what,
+                from: from.to_string(),
+                to: to.to_string(),
+            });
+        }
+    };
+    text("name", &old.authority.name, &new.authority.name);
+    text("code", &old.authority.code, &new.authority.code);
+    text("type", &old.authority.kind, &new.authority.kind);
+    text(
+        "recipient",
+        &old.authority.recipient,
+        &new.authority.recipient,
+    );
+    text(
+        "recipient title",
+        &old.authority.recipient_title,
+        &new.authority.recipient_title,
+    );
+    text("letter date", &old.letter_date, &new.letter_date);
+    text("publication date", &old.publish_date, &new.publish_date);
+    text("period start", &old.period.start, &new.period.start);
+    text("period end", &old.period.end, &new.period.end);
+    text("year", &old.year, &new.year);
+    text("average method", &old.average_method, &new.average_method);
+    text("signatory", &old.signatory.name, &new.signatory.name);
+    if old.signatory.titles != new.signatory.titles {
+        changes.push(Change::SignatoryTitles);
+    }
+    let group = &new.authority.kind;
+    for statistic in Statistic::ALL {
+        let measure = statistic.description();
+        let (before, after) = (old.statistics.get(statistic), new.statistics.get(statistic));
+        if (before.numerator, before.denominator) != (after.numerator, after.denominator) {
+            let value = |figure: &Figure| FigureValue {
+                percent: figure.percent,
+                numerator: figure.numerator,
+                denominator: figure.denominator,
+            };
+            changes.push(Change::Figure {
+                measure,
+                from: value(before),
+                to: value(after),
+            });
+        }
+        if before.average != after.average {
+            changes.push(Change::Average {
+                measure,
+                group: group.clone(),
+                from: before.average,
+                to: after.average,
+            });
+        }
+        if before.spread != after.spread {
+            changes.push(Change::Spread {
+                measure,
+                group: group.clone(),
+            });
+        }
+    }
+    if old.public_reports != new.public_reports {
+        changes.push(Change::Count {
+            what: "public reports",
+            from: old.public_reports,
+            to: new.public_reports,
+        });
+    }
+    if old.decisions != new.decisions {
+        changes.push(Change::Count {
+            what: "decisions",
+            from: old.decisions,
+            to: new.decisions,
+        });
+    } else if old.outcomes != new.outcomes {
+        changes.push(Change::Outcomes);
+    }
+    if old.categories != new.categories {
+        changes.push(Change::Categories);
+    }
+    changes
+}
+
 #[cfg(test)]
 mod tests {
     use super::long_date;

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use crate::exit::Exit;
 use crate::files::{self, WriteError};
 use crate::letter;
 use crate::plan::{self, PrepareError, Prepared};
@@ -14,6 +15,22 @@ pub(crate) enum LetterDataError {
     Prepare(#[from] PrepareError),
     #[error(transparent)]
     Write(#[from] WriteError),
+}
+
+impl Exit for LetterDataError {
+    fn exit_status(&self) -> u8 {
+        match self {
+            LetterDataError::Prepare(error) => error.exit_status(),
+            LetterDataError::Write(error) => error.exit_status(),
+        }
+    }
+
+    fn problems(&self) -> Option<&crate::input::Problems> {
+        match self {
+            LetterDataError::Prepare(error) => error.problems(),
+            LetterDataError::Write(_) => None,
+        }
+    }
 }
 
 /// The pretty-printed template data of one authority's letter.

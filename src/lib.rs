@@ -2,36 +2,48 @@
 //! letters: one accessible PDF per English council, with the year's complaint statistics and
 //! how they compare with similar councils.
 //!
-//! The pipeline's stages, in order:
+//! The pipeline's stages, in order, each using only those above it (docs/modules.md draws the
+//! graph):
+//! - [`files`], [`layout`], [`digest`], [`numbers`], [`failpoint`], [`progress`], [`exit`]: the
+//!   leaves — durable writes and locks, the year folder's names, checksums, numbers in words,
+//!   crash points, progress, exit statuses;
 //! - [`input`]: the input folder, read and validated whole before anything is written;
 //! - [`stats`]: every figure, computed exactly from the validated extract;
-//! - [`letter`]: what one letter says, as the JSON data its template reads;
-//! - [`plan`]: what each letter would be made from now, to compare with the manifest;
-//! - [`render`]: Typst, embedded: a shared template and a cheap world per letter → PDF bytes,
-//!   in worker processes that can be stopped;
-//! - [`output`]: the year's output folder and the statistics files, written through [`files`]
-//!   (durable atomic writes, locks, contained paths);
-//! - [`manifest`]: what every file was made from;
-//! - [`build`], [`status`], [`archive`], [`letter_data`]: the commands, which [`cli`] parses and
-//!   answers.
+//! - [`letter`], [`site`], [`statistics_files`]: what each file of the year says, as data;
+//! - [`manifest`]: the record of what a build wrote, and from what (a plain record);
+//! - [`render`]: Typst, embedded: a shared template and a cheap world per document, one compile
+//!   function for every edition, in worker processes that can be stopped;
+//! - [`plan`]: every file the year's folder should hold now, and what each is made from;
+//! - [`fresh`]: the plan against the record and the disk: what is current, and why not;
+//! - [`year_folder`]: the locked year folder, where files are put and taken away;
+//! - [`build`], [`status`], [`archive`], [`letter_data`]: the commands, which [`cli`] parses,
+//!   runs and answers, one module per subcommand.
 
 mod archive;
 mod build;
 pub mod cli;
 mod digest;
+mod exit;
 mod failpoint;
 mod files;
+mod fresh;
 mod input;
+mod layout;
 mod letter;
 mod letter_data;
 mod manifest;
 mod numbers;
-mod output;
 mod plan;
 mod progress;
 mod render;
+mod site;
+mod statistics_files;
 mod stats;
 mod status;
+mod year_folder;
+
+/// The tool's name and version, as recorded in manifests, bags and PDFs.
+pub(crate) const TOOL: &str = concat!("annual-review ", env!("CARGO_PKG_VERSION"));
 
 /// The names the input contract fixes, for the sample generator.
 pub mod contract {
@@ -41,21 +53,18 @@ pub mod contract {
 }
 
 /// What the benchmark measures in processes of its own, through the same code as a build: the
-/// in-process floor (letters compiled and exported one by one, as a worker does) and the least a
-/// one-letter regeneration must do. Not for other uses.
+/// in-process floor (documents compiled one by one, as a worker does) and the least a one-letter
+/// regeneration must do. Not for other uses.
 pub mod bench {
     use std::path::Path;
     use std::time::{Duration, Instant};
 
-    use crate::plan::{self, Prepared};
+    use crate::layout::Edition;
+    use crate::plan::{self, Plan};
 
     /// How many letters a letter worker makes between two evictions of Typst's cache (with
     /// `typst::comemo::evict(1)`): for measurements that make letters as a worker does.
     pub const EVICT_EVERY: usize = crate::render::worker::EVICT_EVERY;
-
-    /// The environment variable with which a build leaves out the web edition's compiles, for
-    /// timing the batch without it (`ANNUAL_REVIEW_BENCH_WITHOUT_WEB=1`).
-    pub const WITHOUT_WEB_VARIABLE: &str = crate::render::WITHOUT_WEB_VARIABLE;
 
     /// The least that any regeneration of one letter must do, done in this process and nothing
     /// more: read and check the whole input, load the template, compute the figures, and compile
@@ -67,45 +76,37 @@ pub mod bench {
         code: &str,
     ) -> Result<Duration, String> {
         let prepared = plan::prepare(input, templates).map_err(|e| e.to_string())?;
-        let publication = &prepared.publication;
         // Found as `build --authority` finds it.
-        let index = plan::select(publication, &[code.to_string()]).map_err(|e| e.to_string())?[0];
-        let data = crate::letter::letter_data(publication, &prepared.statistics, index);
-        let data = serde_json::to_vec(&data).expect("letter data serializes");
-        let source = crate::build::letter_source(&prepared, index, data);
+        let index =
+            plan::select(&prepared.publication, &[code.to_string()]).map_err(|e| e.to_string())?[0];
+        let mut plan = Plan::of(&prepared);
+        let document = plan.documents.swap_remove(index).document;
         let started = Instant::now();
-        crate::render::render_one(&prepared.template, &source, false).map_err(|e| e.to_string())?;
+        crate::render::compile(&prepared.template, &document, Edition::Letter)
+            .map_err(|e| e.to_string())?;
         Ok(started.elapsed())
     }
 
-    /// A prepared publication whose letters can be compiled one by one.
+    /// A prepared publication whose documents can be compiled one by one.
     pub struct Letters {
-        prepared: Prepared,
-        data: Vec<Vec<u8>>,
+        prepared: plan::Prepared,
+        plan: Plan,
     }
 
     impl Letters {
         pub fn load(input: &Path, templates: &Path) -> Result<Letters, String> {
             let prepared = plan::prepare(input, templates).map_err(|e| e.to_string())?;
-            let data = (0..prepared.publication.authorities.len())
-                .map(|index| {
-                    let data = crate::letter::letter_data(
-                        &prepared.publication,
-                        &prepared.statistics,
-                        index,
-                    );
-                    serde_json::to_vec(&data).expect("letter data serializes")
-                })
-                .collect();
-            Ok(Letters { prepared, data })
+            let plan = Plan::of(&prepared);
+            Ok(Letters { prepared, plan })
         }
 
+        /// How many letters there are.
         pub fn len(&self) -> usize {
-            self.data.len()
+            self.prepared.publication.authorities.len()
         }
 
         pub fn is_empty(&self) -> bool {
-            self.data.is_empty()
+            self.len() == 0
         }
 
         /// The index of the authority with `code`.
@@ -117,39 +118,45 @@ pub mod bench {
                 .position(|a| a.code == code)
         }
 
-        /// The PDF and the web page of letter `index`.
+        /// The PDF and the web page of letter `index`, one after the other as a worker makes them.
         pub fn render(&self, index: usize) -> Result<(Vec<u8>, Vec<u8>), String> {
-            crate::render::render(&self.prepared.template, &self.source(index))
-                .map(|rendered| (rendered.pdf, rendered.html))
-                .map_err(|e| e.to_string())
+            let made = crate::render::compile_editions(
+                &self.prepared.template,
+                &self.plan.documents[index].document,
+                &Edition::COUNCIL,
+            )
+            .map_err(|e| e.to_string())?;
+            let mut made = made.into_iter().map(|made| made.bytes);
+            Ok((
+                made.next().unwrap_or_default(),
+                made.next().unwrap_or_default(),
+            ))
         }
 
         /// The PDF of letter `index` alone, without its web page.
         pub fn render_pdf(&self, index: usize) -> Result<Vec<u8>, String> {
-            crate::render::render_one(&self.prepared.template, &self.source(index), false)
-                .map_err(|e| e.to_string())
+            self.edition(index, Edition::Letter)
         }
 
         /// The web page of letter `index` alone.
         pub fn render_page(&self, index: usize) -> Result<Vec<u8>, String> {
-            crate::render::render_one(&self.prepared.template, &self.source(index), true)
-                .map_err(|e| e.to_string())
+            self.edition(index, Edition::Page)
         }
 
         /// The site's index page.
         pub fn render_index(&self) -> Result<Vec<u8>, String> {
-            let publication = &self.prepared.publication;
-            let data = crate::output::site::index_data(publication, &self.prepared.statistics);
-            crate::render::render_index(
-                &self.prepared.template,
-                data,
-                publication.config.letter_date,
-            )
-            .map_err(|e| e.to_string())
+            let last = self.plan.documents.len() - 1;
+            self.edition(last, Edition::Index)
         }
 
-        fn source(&self, index: usize) -> crate::render::LetterSource<'_> {
-            crate::build::letter_source(&self.prepared, index, self.data[index].clone())
+        fn edition(&self, document: usize, edition: Edition) -> Result<Vec<u8>, String> {
+            crate::render::compile(
+                &self.prepared.template,
+                &self.plan.documents[document].document,
+                edition,
+            )
+            .map(|made| made.bytes)
+            .map_err(|e| e.to_string())
         }
     }
 }

@@ -1,16 +1,24 @@
-//! Planning: the validated publication with its template and figures ([`prepare`]), which letters
-//! are asked for ([`select`]), and what each would be made from now ([`plan_letter`]) — what
-//! `build` compares with the manifest to decide what to write, and `status` to say why.
+//! The plan of a year's folder: every file it should hold as the input and the template are now,
+//! with exactly what each is made from.
+//!
+//! [`prepare`] reads and checks the input, loads the template and computes the figures;
+//! [`Plan::of`] then lists the year's files: for each council its editions ([`Edition::COUNCIL`],
+//! compiled from one [`Document`]) and the site's copy of its letter; for the publication the
+//! statistics files and their copies, the site's assets and its index. `build` makes the folder
+//! equal the plan, and `status` and `archive` compare the two ([`crate::fresh`]).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
 use crate::digest;
+use crate::exit::{self, Exit};
 use crate::input::{self, Problems, Publication};
+use crate::layout::{self, Edition};
 use crate::letter;
-use crate::manifest::{self, MadeFrom};
-use crate::output;
-use crate::render::{Template, TemplateError};
+use crate::render::{Document, Template, TemplateError};
+use crate::site;
+use crate::statistics_files;
 use crate::stats::{self, Statistics};
 
 /// Why a command could not get as far as the output folder.
@@ -20,8 +28,22 @@ pub(crate) enum PrepareError {
     Input(Problems),
     #[error("no authority `{given}` in authorities.csv{}", hint.as_ref().map(|h| format!("\n  hint: {h}")).unwrap_or_default())]
     UnknownAuthority { given: String, hint: Option<String> },
-    #[error("cannot load the template: {0}")]
+    #[error("cannot load the template")]
     Template(#[from] TemplateError),
+}
+
+impl Exit for PrepareError {
+    /// Nothing was written: the input, the register's lookup or the template is at fault.
+    fn exit_status(&self) -> u8 {
+        exit::INVALID
+    }
+
+    fn problems(&self) -> Option<&Problems> {
+        match self {
+            PrepareError::Input(problems) => Some(problems),
+            _ => None,
+        }
+    }
 }
 
 /// A validated publication with its template loaded and its figures computed: everything a
@@ -69,51 +91,152 @@ pub(crate) fn prepare(input: &Path, templates: &Path) -> Result<Prepared, Prepar
     })
 }
 
-/// One letter as the current input would make it.
-pub(crate) struct PlannedLetter {
-    /// Index into the publication's authorities.
-    pub(crate) index: usize,
-    /// The file, relative to the year's folder: `letters/<slug>.pdf`.
-    pub(crate) file: String,
-    pub(crate) slug: String,
-    pub(crate) made_from: Arc<MadeFrom>,
-    /// `made_from` as the manifest records it.
-    pub(crate) made_from_json: Box<serde_json::value::RawValue>,
-    pub(crate) inputs_digest: String,
+/// Whose file a planned file is: a council's (by its index in the register) or the
+/// publication's as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Owner {
+    Council(usize),
+    Publication,
 }
 
-/// What the letter to authority `index` would be made from now.
-pub(crate) fn plan_letter(prepared: &Prepared, index: usize) -> PlannedLetter {
-    let Prepared {
-        publication,
-        template,
-        statistics,
-    } = prepared;
-    let made_from = MadeFrom {
-        tool: manifest::tool(),
-        template_digest: template.digest().to_string(),
-        commentary_sha256: publication.commentary[index]
-            .as_ref()
-            .map(|c| digest::sha256(c.text.as_bytes())),
-        data: letter::letter_data(publication, statistics, index),
-    };
-    let (made_from_json, inputs_digest) = made_from.recorded();
-    PlannedLetter {
-        index,
-        file: output::letter_file(&publication.authorities[index].slug),
-        slug: publication.authorities[index].slug.clone(),
-        inputs_digest,
-        made_from_json,
-        made_from: Arc::new(made_from),
+/// How a planned file is made.
+#[derive(Debug, Clone)]
+pub(crate) enum Source {
+    /// These bytes, which the build has in hand: the statistics files, the site's data and
+    /// assets.
+    Bytes { bytes: Arc<[u8]>, sha256: String },
+    /// A copy of another planned file, by its path: the site's copy of a letter.
+    Copy(String),
+    /// Compiled by Typst: an edition of one of the plan's documents.
+    Compiled { edition: Edition, document: usize },
+}
+
+/// One file of the plan.
+#[derive(Debug, Clone)]
+pub(crate) struct Planned {
+    pub(crate) owner: Owner,
+    pub(crate) source: Source,
+}
+
+/// A document Typst compiles: a council's letter (its editions share it) or the site's index.
+pub(crate) struct PlannedDocument {
+    pub(crate) owner: Owner,
+    pub(crate) document: Document,
+    /// The SHA-256 of the document's data.
+    pub(crate) data_sha256: String,
+    /// The SHA-256 of its commentary, if it has some.
+    pub(crate) commentary_sha256: Option<String>,
+    /// Whether the manifest keeps the data itself, for `status` to say what changed: a letter's,
+    /// not the index's (which holds every council's).
+    pub(crate) keep_data: bool,
+}
+
+/// Every file of a year's folder, by its path relative to the folder, and the documents its
+/// compiled files are made from.
+pub(crate) struct Plan {
+    pub(crate) year: String,
+    pub(crate) files: BTreeMap<String, Planned>,
+    /// The councils' documents in register order, then the index's.
+    pub(crate) documents: Vec<PlannedDocument>,
+}
+
+impl Plan {
+    /// The year's folder as the prepared input and template make it.
+    pub(crate) fn of(prepared: &Prepared) -> Plan {
+        let Prepared {
+            publication,
+            template,
+            statistics,
+        } = prepared;
+        let config = &publication.config;
+        let mut files = BTreeMap::new();
+        let mut documents = Vec::with_capacity(publication.authorities.len() + 1);
+        for (index, authority) in publication.authorities.iter().enumerate() {
+            let owner = Owner::Council(index);
+            let data = letter::letter_data(publication, statistics, index);
+            let commentary = publication.commentary[index].as_ref();
+            let document = Document {
+                title: data.title.clone(),
+                ident: format!("annual-review-{}-{}", config.year, authority.code),
+                date: config.letter_date,
+                data: serde_json::to_vec(&data).expect("letter data serializes"),
+                commentary: commentary.map(|c| (c.text.clone(), c.path.clone())),
+            };
+            for edition in Edition::COUNCIL {
+                let source = Source::Compiled {
+                    edition,
+                    document: documents.len(),
+                };
+                files.insert(edition.file(&authority.slug), Planned { owner, source });
+            }
+            let copy = Source::Copy(Edition::Letter.file(&authority.slug));
+            files.insert(
+                layout::site_letter(&authority.slug),
+                Planned {
+                    owner,
+                    source: copy,
+                },
+            );
+            documents.push(PlannedDocument {
+                owner,
+                data_sha256: digest::sha256(&document.data),
+                commentary_sha256: commentary.map(|c| digest::sha256(c.text.as_bytes())),
+                document,
+                keep_data: true,
+            });
+        }
+        let publication_file = |bytes: Arc<[u8]>, sha256: &str| Planned {
+            owner: Owner::Publication,
+            source: Source::Bytes {
+                bytes,
+                sha256: sha256.to_string(),
+            },
+        };
+        for (name, bytes) in statistics_files::render(publication, statistics) {
+            let sha256 = digest::sha256(&bytes);
+            let bytes: Arc<[u8]> = bytes.into();
+            files.insert(
+                layout::site_data(name),
+                publication_file(Arc::clone(&bytes), &sha256),
+            );
+            files.insert(name.to_string(), publication_file(bytes, &sha256));
+        }
+        for asset in template.assets() {
+            files.insert(
+                layout::asset(&asset.path),
+                publication_file(Arc::clone(&asset.bytes), &asset.sha256),
+            );
+        }
+        let index = Document {
+            title: site::title(config),
+            ident: format!("annual-review-{}-index", config.year),
+            date: config.letter_date,
+            data: site::index_data(publication, statistics),
+            commentary: None,
+        };
+        files.insert(
+            Edition::Index.file(""),
+            Planned {
+                owner: Owner::Publication,
+                source: Source::Compiled {
+                    edition: Edition::Index,
+                    document: documents.len(),
+                },
+            },
+        );
+        documents.push(PlannedDocument {
+            owner: Owner::Publication,
+            data_sha256: digest::sha256(&index.data),
+            commentary_sha256: None,
+            document: index,
+            keep_data: false,
+        });
+        Plan {
+            year: config.year.clone(),
+            files,
+            documents,
+        }
     }
-}
-
-/// The letter files the current register makes.
-pub(crate) fn planned_files(publication: &Publication) -> impl Iterator<Item = String> + '_ {
-    publication
-        .authorities
-        .iter()
-        .map(|a| output::letter_file(&a.slug))
 }
 
 /// The indices of the requested authorities (codes or names), in register order; all of them

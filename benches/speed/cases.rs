@@ -30,8 +30,9 @@ pub const FLOOR_RUNS: usize = 15;
 pub struct National {
     pub jobs_1: Case,
     pub jobs_n: Case,
-    /// `--jobs N` with no web page and no site index compiled (`ANNUAL_REVIEW_BENCH_WITHOUT_WEB`),
-    /// in alternation with `jobs_n`: what the web edition adds to the batch.
+    /// `--jobs N` with a copy of the template whose web page and site index are empty documents
+    /// ([`fixtures::without_web`]), in alternation with `jobs_n`: what the web edition adds to
+    /// the batch.
     pub without_web: Case,
     /// The output folder of the last `--jobs N` run: its letters are current.
     pub out: PathBuf,
@@ -44,6 +45,7 @@ pub fn national(bench: &Bench, fixtures: &Fixtures) -> Result<National> {
     })?;
     let mut out = bench.fresh_out();
     let jobs = bench.jobs;
+    let without_web_templates = crate::fixtures::without_web(bench)?;
     let [jobs_n, without_web] = repeat_alternating(
         [
             &format!("national batch, --jobs {jobs}"),
@@ -57,11 +59,13 @@ pub fn national(bench: &Bench, fixtures: &Fixtures) -> Result<National> {
                 measure(&mut bench.build(&bench.input, &out, jobs, &[]))
             },
             &mut |_| {
-                measure(
-                    bench
-                        .build(&bench.input, &bench.fresh_out(), jobs, &[])
-                        .env(annual_review::bench::WITHOUT_WEB_VARIABLE, "1"),
-                )
+                measure(&mut bench.build_with(
+                    &without_web_templates,
+                    &bench.input,
+                    &bench.fresh_out(),
+                    jobs,
+                    &[],
+                ))
             },
         ],
     )?;

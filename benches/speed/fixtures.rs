@@ -257,3 +257,33 @@ pub fn make_cli_projects(
     }
     Ok(projects.to_path_buf())
 }
+
+/// A copy of the bench's templates whose letters' web pages and site index are empty documents:
+/// the national batch built with it is the batch without the web edition's compiles (each page is
+/// a compile of one element), through the same code as every build.
+pub fn without_web(bench: &Bench) -> Result<PathBuf> {
+    let templates = bench.tmp.join("templates-without-web");
+    let _ = std::fs::remove_dir_all(&templates);
+    let name = template_name(&bench.input)?;
+    copy_dir(&bench.template_dir, &templates.join(&name))?;
+    let empty = "// For the benchmark: an empty page, to time the batch without the web edition.\n\
+                 #html.elem(\"html\", html.elem(\"body\"))\n";
+    for entry in ["main-web.typ", "index.typ"] {
+        std::fs::write(templates.join(&name).join(entry), empty)?;
+    }
+    Ok(templates)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}

@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::digest;
 use crate::files::{Batch, WriteError};
-use crate::manifest;
 
 const SOURCE_ORGANIZATION: &str = "Local Government and Social Care Ombudsman";
 pub(crate) const BAGIT_FILE: &str = "bagit.txt";
@@ -34,13 +33,20 @@ pub(crate) struct Event {
     pub(crate) directory: String,
     /// The files added, relative to `directory`.
     pub(crate) files: Vec<String>,
+    /// The files of the publication's last version that no longer belong to it from this event
+    /// on (a council no longer in the register): they stay in the bag, as everything archived does.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) withdrawn: Vec<String>,
 }
 
 impl History {
-    /// The latest archived SHA-256 of every logical file.
+    /// The latest archived SHA-256 of every logical file the publication still has.
     pub(crate) fn latest(&self, payload: &BTreeMap<String, String>) -> BTreeMap<String, String> {
         let mut latest = BTreeMap::new();
         for event in &self.events {
+            for file in &event.withdrawn {
+                latest.remove(file);
+            }
             for file in &event.files {
                 if let Some(sha) = payload.get(&format!("{}/{file}", event.directory)) {
                     latest.insert(file.clone(), sha.clone());
@@ -64,7 +70,7 @@ pub(crate) struct Bag {
 /// Why an existing bag could not be read.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum BagError {
-    #[error("cannot read `{}`: {source}", .path.display())]
+    #[error("cannot read `{}`", .path.display())]
     Read {
         path: PathBuf,
         #[source]
@@ -116,7 +122,7 @@ pub(crate) fn write_tag_files(
          Bag-Software-Agent: {tool}\n\
          Payload-Oxum: {payload_bytes}.{count}\n",
         year = history.year,
-        tool = manifest::tool(),
+        tool = crate::TOOL,
         count = payload.len(),
     );
     if reissues > 0 {

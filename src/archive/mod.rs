@@ -7,10 +7,13 @@
 //! `tagmanifest-sha256.txt` for the tag files. Archived files are never overwritten or deleted:
 //! a reissue adds the files rebuilt since under `data/reissues/<NN>-<date>/`.
 //!
-//! What is archived is checked first: only a publication whose every letter is built and current
-//! with the input, and only the files a publication has (`letters/<slug>.pdf`, the statistics
-//! files, the manifest) — never a path the manifest names outside the year's folder. Every change
-//! to a bag is all or nothing ([`staging`]), under the archive's lock.
+//! What is archived is checked first: only a year's folder that is exactly its plan — every file
+//! built and current with the input, nothing to remove, nothing foreign in its site — and only the
+//! files the manifest lists (whose names were checked when it was read) with the manifest itself.
+//! The manifest records no times and no flags, so a rebuild with the same bytes is the same
+//! publication. A reissue adds the files that changed and records the files that were withdrawn
+//! (a council no longer in the register). Every change to a bag is all or nothing ([`staging`]),
+//! under the archive's lock.
 
 mod bag;
 mod staging;
@@ -25,11 +28,15 @@ use self::bag::{Bag, BagError, Event, History};
 pub(crate) use self::staging::Recovered;
 use self::staging::Staging;
 pub(crate) use self::verify::{Finding, verify};
+use crate::exit::{self, Exit};
 use crate::files::{self, Batch, CopyError, Lock, LockError, WriteError};
-use crate::manifest::{self, MANIFEST_FILE, Manifest};
-use crate::output::{self, OutputError, YearFolder, site};
-use crate::plan::{self, PrepareError};
-use crate::status::{self, Change, StatusError, StatusReport};
+use crate::fresh;
+use crate::layout;
+use crate::manifest::{self, Manifest, Stamps};
+use crate::numbers::{count, thousands};
+use crate::plan::{self, Plan, PrepareError};
+use crate::status::{self, Change, StatusReport};
+use crate::year_folder::{OutputError, YearFolder};
 
 /// The archive folder's lock file, beside the bags.
 const LOCK_FILE: &str = ".lock";
@@ -67,6 +74,8 @@ pub(crate) enum ArchiveOutcome {
         bag: PathBuf,
         directory: String,
         files: Vec<String>,
+        /// Files of the last version that the publication no longer has.
+        withdrawn: Vec<String>,
     },
     NothingToReissue {
         bag: PathBuf,
@@ -87,8 +96,6 @@ pub(crate) enum ArchiveError {
     #[error(transparent)]
     Output(#[from] OutputError),
     #[error(transparent)]
-    Status(#[from] StatusError),
-    #[error(transparent)]
     Manifest(#[from] manifest::ReadError),
     #[error("--year {given}: the input in `{}` is the publication of {input_year}; archive the year the input describes", .input.display())]
     OtherYear {
@@ -106,8 +113,10 @@ pub(crate) enum ArchiveError {
     #[error("`{}` does not match its manifest ({reason}); run `annual-review build` before archiving", .file.display())]
     Inconsistent { file: PathBuf, reason: &'static str },
     #[error(
-        "`{}` already holds a different publication of {year} ({differing} files differ); archived files are never replaced\n  hint: to add corrected letters beside the originals, run `annual-review archive --reissue --reason \"…\"`",
-        .bag.display()
+        "`{}` already holds a different publication of {year} ({} {}); archived files are never replaced\n  hint: to add corrected letters beside the originals, run `annual-review archive --reissue --reason \"…\"`",
+        .bag.display(),
+        count(*.differing, "file"),
+        if *.differing == 1 { "differs" } else { "differ" }
     )]
     Different {
         bag: PathBuf,
@@ -123,13 +132,19 @@ pub(crate) enum ArchiveError {
         date: NaiveDate,
         published: NaiveDate,
     },
+    #[error("--date {date}: a reissue cannot be dated before the last change to `{}` ({last}); the history runs forwards", .bag.display())]
+    ReissueBeforeLast {
+        date: NaiveDate,
+        bag: PathBuf,
+        last: String,
+    },
     #[error("`{}` is not an archive: it has no bag (a folder with a bagit.txt)", .0.display())]
     NoBag(PathBuf),
     #[error(transparent)]
     Bag(#[from] BagError),
     #[error(transparent)]
     Lock(#[from] LockError),
-    #[error("cannot read `{}`: {source}", .path.display())]
+    #[error("cannot read `{}`", .path.display())]
     Read {
         path: PathBuf,
         #[source]
@@ -137,6 +152,26 @@ pub(crate) enum ArchiveError {
     },
     #[error(transparent)]
     Write(#[from] WriteError),
+}
+
+impl Exit for ArchiveError {
+    fn problems(&self) -> Option<&crate::input::Problems> {
+        match self {
+            ArchiveError::Prepare(error) => error.problems(),
+            _ => None,
+        }
+    }
+
+    fn exit_status(&self) -> u8 {
+        match self {
+            ArchiveError::Prepare(error) => error.exit_status(),
+            ArchiveError::OtherYear { .. }
+            | ArchiveError::ReissueBeforePublication { .. }
+            | ArchiveError::ReissueBeforeLast { .. }
+            | ArchiveError::Output(OutputError::Year { .. }) => exit::INVALID,
+            _ => exit::FAILED,
+        }
+    }
 }
 
 impl From<CopyError> for ArchiveError {
@@ -181,13 +216,25 @@ pub(crate) fn archive(options: &ArchiveOptions) -> Result<Archived, ArchiveError
     }
     // No build may change the output while it is read; reading needs no write access.
     let folder = YearFolder::open_for_reading(&options.output, &year)?;
-    let report = status::compare(&prepared, &options.output)?;
-    check_complete(&report)?;
     let manifest = Manifest::read(folder.dir())?.ok_or_else(|| OutputError::NotBuilt {
         output: options.output.clone(),
         year: year.clone(),
-        manifest: folder.join(MANIFEST_FILE),
+        manifest: folder.join(layout::MANIFEST),
     })?;
+    let plan = Plan::of(&prepared);
+    let freshness = fresh::compare(
+        &prepared,
+        &plan,
+        Some(&manifest),
+        &Stamps::read(folder.dir()),
+        folder.dir(),
+    );
+    check_complete(&status::report(
+        &prepared,
+        &plan,
+        &freshness,
+        folder.dir().to_path_buf(),
+    ))?;
     let payload = payload(&folder, &manifest)?;
 
     let bag = files::contained(&options.archive, &year).map_err(|source| OutputError::Year {
@@ -196,11 +243,7 @@ pub(crate) fn archive(options: &ArchiveOptions) -> Result<Archived, ArchiveError
         source,
     })?;
     std::fs::create_dir_all(&options.archive).map_err(|e| WriteError::new(&options.archive, e))?;
-    let _lock = Lock::exclusive(
-        &options.archive,
-        &options.archive.join(LOCK_FILE),
-        "archiving into",
-    )?;
+    let _lock = Lock::exclusive(&options.archive, &options.archive.join(LOCK_FILE))?;
     let recovered = staging::recover(&options.archive, &year)?;
     let staging = Staging::of(&options.archive, &year);
     let bagging_date = config.publish_date.to_string();
@@ -209,10 +252,15 @@ pub(crate) fn archive(options: &ArchiveOptions) -> Result<Archived, ArchiveError
         (None, true) => {
             let archived = Bag::read(&bag)?;
             let latest = archived.history.latest(&archived.payload);
-            let differing = payload
-                .iter()
-                .filter(|file| latest.get(&file.logical) != Some(&file.sha256))
+            let withdrawn = latest
+                .keys()
+                .filter(|file| !payload.iter().any(|p| p.logical == **file))
                 .count();
+            let differing = withdrawn
+                + payload
+                    .iter()
+                    .filter(|file| latest.get(&file.logical) != Some(&file.sha256))
+                    .count();
             if differing > 0 {
                 return Err(ArchiveError::Different {
                     bag,
@@ -228,11 +276,17 @@ pub(crate) fn archive(options: &ArchiveOptions) -> Result<Archived, ArchiveError
     Ok(Archived { outcome, recovered })
 }
 
-/// Refuses a publication with letters (or their pages) not built, not current, or no longer in
-/// the register, or with other files (statistics, the site's index, data and assets) not built
-/// from the current input.
+/// Refuses a year's folder that is not exactly its plan: letters (or their pages) not built, not
+/// current, or no longer in the register; other files (statistics, the site's index, data and
+/// assets) not built from the current input or no longer made; or files in its site that the tool
+/// did not make (they would be published with it, and not archived).
 fn check_complete(report: &StatusReport) -> Result<(), ArchiveError> {
-    if report.letters.is_empty() && report.files.is_empty() {
+    let foreign: Vec<&String> = report
+        .not_ours
+        .iter()
+        .filter(|file| file.starts_with(&format!("{}/", layout::SITE_DIR)))
+        .collect();
+    if report.letters.is_empty() && report.files.is_empty() && foreign.is_empty() {
         return Ok(());
     }
     const SHOWN: usize = 10;
@@ -245,32 +299,36 @@ fn check_complete(report: &StatusReport) -> Result<(), ArchiveError> {
             "are not current with the input",
         ),
         (
-            Change::Orphaned,
+            Change::Remove,
             "is no longer in authorities.csv",
             "are no longer in authorities.csv",
         ),
     ] {
-        let files: Vec<&str> = report
+        let files: Vec<String> = report
             .letters
             .iter()
             .filter(|entry| entry.change == change)
-            .map(|entry| entry.file.as_str())
+            .map(|entry| {
+                entry
+                    .files
+                    .iter()
+                    .find(|file| layout::classify(file).is_some_and(|kind| kind.name() == "letter"))
+                    .unwrap_or(&entry.files[0])
+                    .clone()
+            })
             .collect();
         if files.is_empty() {
             continue;
         }
         let shown: Vec<String> = files.iter().take(SHOWN).map(|f| format!("`{f}`")).collect();
         let more = if files.len() > SHOWN {
-            format!(
-                " and {} more",
-                crate::numbers::thousands(files.len() - SHOWN)
-            )
+            format!(" and {} more", thousands(files.len() - SHOWN))
         } else {
             String::new()
         };
         missing.push(format!(
             "  {} {}: {}{more}",
-            crate::numbers::count(files.len(), "letter"),
+            count(files.len(), "letter"),
             if files.len() == 1 { one } else { many },
             shown.join(", ")
         ));
@@ -281,8 +339,14 @@ fn check_complete(report: &StatusReport) -> Result<(), ArchiveError> {
             file.file,
             match file.change {
                 Change::New => "is not built",
-                _ => "is not current with the input",
+                Change::Changed => "is not current with the input",
+                Change::Remove => "is no longer part of the publication",
             }
+        ));
+    }
+    for file in foreign {
+        missing.push(format!(
+            "  `{file}` is in the site but was not made by annual-review; it would be published and not archived"
         ));
     }
     Err(ArchiveError::Incomplete {
@@ -296,39 +360,29 @@ fn check_complete(report: &StatusReport) -> Result<(), ArchiveError> {
 /// and only from inside the year's folder (the manifest's keys were checked when it was read).
 fn payload(folder: &YearFolder, manifest: &Manifest) -> Result<Vec<PayloadFile>, ArchiveError> {
     let mut files = Vec::new();
-    let mut recorded: Vec<(String, &str, u64)> = Vec::new();
-    for (file, entry) in &manifest.letters {
-        let slug = output::slug_of_letter_file(file).unwrap_or_default();
-        recorded.push((file.clone(), &entry.sha256, entry.bytes));
-        recorded.push((site::page_file(slug), &entry.page.sha256, entry.page.bytes));
-        recorded.push((site::site_letter_file(slug), &entry.sha256, entry.bytes));
-    }
     for (file, entry) in &manifest.files {
-        recorded.push((file.clone(), &entry.sha256, entry.bytes));
-    }
-    for (file, sha256, bytes) in recorded {
-        let source = folder.join(&file);
+        let source = folder.join(file);
         // Read in full: what is archived must be what was built, whatever the file's times say.
-        if !manifest::file_matches(&source, sha256, bytes, None) {
+        if !manifest::file_holds(&source, &entry.sha256, entry.bytes) {
             return Err(ArchiveError::Inconsistent {
                 file: source,
                 reason: "its checksum differs",
             });
         }
         files.push(PayloadFile {
-            logical: file,
+            logical: file.clone(),
             source,
-            sha256: sha256.to_string(),
-            bytes,
+            sha256: entry.sha256.clone(),
+            bytes: entry.bytes,
         });
     }
-    let source = folder.join(MANIFEST_FILE);
+    let source = folder.join(layout::MANIFEST);
     let (sha256, bytes) = crate::digest::sha256_file(&source).map_err(|e| ArchiveError::Read {
         path: source.clone(),
         source: e,
     })?;
     files.push(PayloadFile {
-        logical: MANIFEST_FILE.to_string(),
+        logical: layout::MANIFEST.to_string(),
         source,
         sha256,
         bytes,
@@ -360,6 +414,7 @@ fn create(
             reason: None,
             directory: "data".to_string(),
             files: payload.iter().map(|f| f.logical.clone()).collect(),
+            withdrawn: Vec::new(),
         }],
     };
     let payload_bytes = payload.iter().map(|f| f.bytes).sum();
@@ -389,12 +444,29 @@ fn add_reissue(
         mut history,
         payload: mut listed,
     } = Bag::read(&staging.bag)?;
+    if let Some(last) = history.events.last()
+        && reissue.date.to_string() < last.date
+    {
+        return Err(ArchiveError::ReissueBeforeLast {
+            date: reissue.date,
+            bag: staging.bag.clone(),
+            last: last.date.clone(),
+        });
+    }
     let latest = history.latest(&listed);
     let changed: Vec<&PayloadFile> = payload
         .iter()
         .filter(|f| latest.get(&f.logical) != Some(&f.sha256))
         .collect();
-    if changed.is_empty() {
+    // A file of the last version that the publication no longer has: a council no longer in the
+    // register, an asset the template dropped. Nothing is deleted from a bag; the history says
+    // from when it no longer belongs.
+    let withdrawn: Vec<String> = latest
+        .keys()
+        .filter(|file| !payload.iter().any(|p| p.logical == **file))
+        .cloned()
+        .collect();
+    if changed.is_empty() && withdrawn.is_empty() {
         return Ok(ArchiveOutcome::NothingToReissue {
             bag: staging.bag.clone(),
         });
@@ -439,6 +511,7 @@ fn add_reissue(
         reason: Some(reissue.reason.clone()),
         directory: directory.clone(),
         files: changed.iter().map(|f| f.logical.clone()).collect(),
+        withdrawn: withdrawn.clone(),
     });
     seal(
         staging,
@@ -452,6 +525,7 @@ fn add_reissue(
         bag: staging.bag.clone(),
         directory,
         files: changed.iter().map(|f| f.logical.clone()).collect(),
+        withdrawn,
     })
 }
 

@@ -12,6 +12,11 @@ use super::bag::{self, BAG_INFO_FILE, BAGIT_FILE, PAYLOAD_MANIFEST, TAG_MANIFEST
 use super::staging::Staging;
 use super::{ArchiveError, LOCK_FILE};
 use crate::digest;
+use crate::numbers::count;
+
+fn count_u64(n: u64, noun: &str) -> String {
+    count(usize::try_from(n).unwrap_or(usize::MAX), noun)
+}
 use crate::files::{self, Lock};
 
 /// One thing about a bag that does not hold.
@@ -47,10 +52,14 @@ pub(crate) fn verify(path: &Path) -> Result<Vec<BagReport>, ArchiveError> {
         std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) && dir.join(BAGIT_FILE).is_file()
     };
     let (archive, bags) = if is_bag(path) {
-        let archive = match path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        // The folder the bag is in, however the bag was named (`.`, `../2020-21`).
+        let real = std::fs::canonicalize(path).map_err(|source| ArchiveError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let archive = real
+            .parent()
+            .map_or_else(|| real.clone(), Path::to_path_buf);
         (archive, vec![path.to_path_buf()])
     } else {
         let entries = std::fs::read_dir(path).map_err(|source| ArchiveError::Read {
@@ -67,7 +76,9 @@ pub(crate) fn verify(path: &Path) -> Result<Vec<BagReport>, ArchiveError> {
         (path.to_path_buf(), bags)
     };
     // An archive run holds the lock while it changes a bag; reading waits for no one else.
-    let _lock = Lock::shared(&archive, &archive.join(LOCK_FILE), "archiving into")?;
+    // Verifying writes nothing, not even a lock file: it takes the archive's lock only where an
+    // archive run made one.
+    let _lock = Lock::shared_if_present(&archive, &archive.join(LOCK_FILE), "archiving into")?;
     let mut reports: Vec<BagReport> = bags.iter().map(|bag| verify_bag(bag)).collect();
     for leftover in leftovers(&archive) {
         let year = leftover_year(&leftover);
@@ -205,8 +216,11 @@ fn verify_bag(bag: &Path) -> BagReport {
         Some(Some((octets, count))) => findings.push(Finding::Invalid {
             path: info,
             reason: format!(
-                "its Payload-Oxum is {octets}.{count}, but the payload holds {} bytes in {} files",
-                payload.0, payload.1
+                "its Payload-Oxum says {} in {}, but the payload holds {} in {}",
+                count_u64(octets, "byte"),
+                count_u64(count, "file"),
+                count_u64(payload.0, "byte"),
+                count_u64(payload.1, "file"),
             ),
         }),
         _ => findings.push(Finding::Invalid {

@@ -3,9 +3,11 @@
 
 use std::fmt;
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Prints a line of results to standard output. When the reader has gone (a closed pipe), the
-/// program ends quietly, as other Unix tools do, instead of failing on every later line.
+/// later lines are dropped quietly, as other Unix tools do, and the command still ends with the
+/// status of what it found (`verify | head -1` on a damaged bag still exits 1).
 macro_rules! out {
     ($($arg:tt)*) => {
         $crate::cli::say::out_line(format_args!($($arg)*))
@@ -22,14 +24,22 @@ macro_rules! say {
 
 pub(crate) use {out, say};
 
+/// Whether standard output's reader has gone.
+static CLOSED: AtomicBool = AtomicBool::new(false);
+
 pub(crate) fn out_line(line: fmt::Arguments) {
+    if CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
     let mut stdout = std::io::stdout().lock();
     if let Err(error) = stdout
         .write_fmt(line)
         .and_then(|()| stdout.write_all(b"\n"))
+        .and_then(|()| stdout.flush())
     {
         if error.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
+            CLOSED.store(true, Ordering::Relaxed);
+            return;
         }
         let _ = writeln!(std::io::stderr(), "error: cannot write the output: {error}");
         std::process::exit(1);
@@ -43,18 +53,16 @@ pub(crate) fn err_line(line: fmt::Arguments) {
         .and_then(|()| stderr.write_all(b"\n"));
 }
 
-/// An error and its causes on one line, as `error: cause: cause`.
-pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        // Some messages already include their cause; do not say it twice.
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
+/// `text` with its control characters written as escapes (`\u{1b}`), for a name that came from
+/// the disk or the input: printed as it is, it could move the cursor or colour the terminal.
+pub(crate) fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }

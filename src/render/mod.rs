@@ -1,8 +1,10 @@
-//! Compiling letters to PDF bytes with Typst, embedded as a library.
+//! Compiling the year's documents with Typst, embedded as a library: a council's letter as a PDF
+//! and as a web page, and the site's index — each an [`Edition`] of a [`Document`], compiled by
+//! one function, [`compile`].
 //!
-//! [`render`] compiles one letter in this process: [`world`] holds the shared template and the
-//! letter's world. A build compiles its letters in child processes instead ([`worker`], driven by
-//! [`pool`]), so that a letter that never ends can be stopped without stopping the others.
+//! [`world`] holds the shared template and each document's world. A build compiles its letters
+//! in child processes ([`worker`], driven by [`pool`]), so that a letter that never ends can be
+//! stopped without stopping the others.
 //!
 //! The PDFs are PDF/A-2a and PDF/UA-1: tagged, titled, dated from the publication (never the
 //! clock) and identified by year and authority, so the same input gives the same bytes.
@@ -12,9 +14,10 @@ pub(crate) mod pool;
 pub(crate) mod worker;
 mod world;
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
 use typst::WorldExt;
 use typst::diag::{Severity, SourceDiagnostic};
 use typst::foundations::{Datetime, Smart};
@@ -22,159 +25,128 @@ use typst::syntax::DiagSpan;
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
-pub(crate) use world::{LetterWorld, Template, TemplateError};
+use crate::layout::Edition;
+pub(crate) use world::{DocumentWorld, Template, TemplateError};
 
-/// Everything that differs between letters.
-pub(crate) struct LetterSource<'a> {
-    /// The template's data, serialized as JSON.
-    pub(crate) data: Vec<u8>,
-    /// The council's commentary markup and the file it came from.
-    pub(crate) commentary: Option<(&'a str, &'a Path)>,
-    /// The PDF title, e.g. "Annual Review letter 2021 – Kent County Council".
+/// Everything that differs between two documents of a year: what one compile takes besides the
+/// template and the edition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Document {
+    /// The PDF's title, e.g. "Annual Review letter 2021 – Kent County Council".
     pub(crate) title: String,
     /// A stable identifier for the PDF's `/ID`, e.g. "annual-review-2020-21-E10000016".
     pub(crate) ident: String,
     /// The letter's date: the PDF's creation date and Typst's `today`.
     pub(crate) date: NaiveDate,
+    /// The template's data, as JSON (`/data.json`, or `/site.json` for the index).
+    #[serde(skip)]
+    pub(crate) data: Vec<u8>,
+    /// The council's commentary markup and the file it came from.
+    #[serde(skip)]
+    pub(crate) commentary: Option<(String, PathBuf)>,
 }
 
-/// Why a letter could not be made.
+/// Why a document could not be made.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum RenderError {
-    /// Typst errors (and warnings, which a publication does not accept), one formatted
-    /// diagnostic each: `file:line:column: error: message`, with hints and trace lines.
+    /// Typst errors (and warnings, which a publication does not accept), and what a web page
+    /// made from commentary may not hold: one formatted diagnostic each, `file:line:column:
+    /// error: message`, with hints and trace lines.
     #[error("{}", .0.join("\n"))]
     Typst(Vec<String>),
 }
 
-/// One letter, in both editions.
-pub(crate) struct Rendered {
-    pub(crate) pdf: Vec<u8>,
-    /// The letter's web page.
-    pub(crate) html: Vec<u8>,
+/// One edition of a document, compiled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Made {
+    pub(crate) bytes: Vec<u8>,
+    /// The template's files the compile read, by their paths in the template folder.
+    pub(crate) read: Vec<String>,
 }
 
-/// The environment variable that makes a build leave out the web edition's compiles: for the
-/// benchmark only ([`without_web_edition`]).
-pub(crate) const WITHOUT_WEB_VARIABLE: &str = "ANNUAL_REVIEW_BENCH_WITHOUT_WEB";
-
-/// What the manifest records as the inputs of a letter made without its web page: no real
-/// inputs digest equals it, so the next build makes the letter again, and `status` says why.
-pub(crate) const PAGE_LEFT_OUT: &str = "its web page was left out for the benchmark";
-
-/// Whether `ANNUAL_REVIEW_BENCH_WITHOUT_WEB=1` is set: then no letter's web page is compiled (each
-/// is left empty) and neither is the site's index, so that the benchmark can time the national
-/// batch without the web edition side by side with it. For the benchmark only: the pages such a
-/// build writes are empty, and its summary says so. Read once.
-pub(crate) fn without_web_edition() -> bool {
-    static WITHOUT: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| {
-        std::env::var_os(WITHOUT_WEB_VARIABLE).is_some_and(|value| value == "1")
-    });
-    *WITHOUT
-}
-
-/// Compiles one letter, as a PDF from the template's `main.typ` and as a web page from its
-/// `main-web.typ`: the same data, commentary and shared modules (so the page says the same
-/// words, and reuses the evaluation of what the two share).
-pub(crate) fn render(template: &Template, letter: &LetterSource) -> Result<Rendered, RenderError> {
-    let world = LetterWorld::new(
-        template,
-        letter.data.clone(),
-        letter.commentary,
-        letter.date,
-    );
-    let pdf = letter_pdf(&world, letter)?;
-    let html = if without_web_edition() {
-        Vec::new()
-    } else {
-        html::compile(&world.page())?
-    };
-    Ok(Rendered { pdf, html })
-}
-
-/// [`render`], with the web page compiled in a second thread beside the PDF: for a letter made
-/// alone, when the machine's other cores would otherwise wait.
-pub(crate) fn render_in_two_threads(
+/// Compiles one edition of a document: a letter's PDF from the template's `main.typ`, its web
+/// page from `main-web.typ`, the site's index from `index.typ`.
+pub(crate) fn compile(
     template: &Template,
-    letter: &LetterSource,
-) -> Result<Rendered, RenderError> {
-    if without_web_edition() {
-        return render(template, letter);
-    }
-    let world = LetterWorld::new(
-        template,
-        letter.data.clone(),
-        letter.commentary,
-        letter.date,
-    );
-    let page_world = world.page();
-    let (pdf, html) = std::thread::scope(|scope| {
-        let html = std::thread::Builder::new()
-            .name("letter page".to_string())
-            .stack_size(worker::STACK_BYTES)
-            .spawn_scoped(scope, || html::compile(&page_world));
-        let pdf = letter_pdf(&world, letter);
-        let html = match html {
-            Ok(thread) => thread
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            // No second thread to be had: compile it here instead.
-            Err(_) => html::compile(&page_world),
-        };
-        (pdf, html)
-    });
-    Ok(Rendered {
-        pdf: pdf?,
-        html: html?,
+    document: &Document,
+    edition: Edition,
+) -> Result<Made, RenderError> {
+    let world = DocumentWorld::new(template, document, edition);
+    let bytes = match edition {
+        Edition::Letter => export(&world, &paged(&world, document)?, document)?,
+        Edition::Page | Edition::Index => {
+            let page = html::compile(&world)?;
+            if let Some((_, commentary)) = &document.commentary {
+                html::check_made_from_commentary(&page, commentary)?;
+            }
+            page
+        }
+    };
+    Ok(Made {
+        bytes,
+        read: world.template_files_read(),
     })
 }
 
-/// Compiles one letter to its PDF only, or its web page only: for the benchmark's measure of what
-/// the web edition costs.
-pub(crate) fn render_one(
+/// Compiles `editions` of a document one after the other, in this thread: a letter's web page
+/// compiled after its PDF reuses Typst's evaluation of the words they share.
+pub(crate) fn compile_editions(
     template: &Template,
-    letter: &LetterSource,
-    page: bool,
-) -> Result<Vec<u8>, RenderError> {
-    let world = LetterWorld::new(
-        template,
-        letter.data.clone(),
-        letter.commentary,
-        letter.date,
-    );
-    if page {
-        html::compile(&world.page())
-    } else {
-        letter_pdf(&world, letter)
-    }
+    document: &Document,
+    editions: &[Edition],
+) -> Result<Vec<Made>, RenderError> {
+    editions
+        .iter()
+        .map(|&edition| compile(template, document, edition))
+        .collect()
 }
 
-/// The letter's PDF: compiled and exported.
-fn letter_pdf(world: &LetterWorld, letter: &LetterSource) -> Result<Vec<u8>, RenderError> {
-    let document = compile(world, letter)?;
-    export(world, &document, letter)
-}
-
-/// The site's index page: the template's `index.typ` with the year's data at `/site.json`.
-pub(crate) fn render_index(
+/// [`compile_editions`], each edition after the first in a thread of its own: for a letter made
+/// alone, when the machine's other cores would otherwise wait.
+pub(crate) fn compile_editions_in_threads(
     template: &Template,
-    site_data: Vec<u8>,
-    date: NaiveDate,
-) -> Result<Vec<u8>, RenderError> {
-    html::compile(&LetterWorld::index(template, site_data, date))
+    document: &Document,
+    editions: &[Edition],
+) -> Result<Vec<Made>, RenderError> {
+    let Some((&first, others)) = editions.split_first() else {
+        return Ok(Vec::new());
+    };
+    std::thread::scope(|scope| {
+        let threads: Vec<_> = others
+            .iter()
+            .map(|&edition| {
+                std::thread::Builder::new()
+                    .name(format!("{} edition", edition.label()))
+                    .stack_size(worker::STACK_BYTES)
+                    .spawn_scoped(scope, move || compile(template, document, edition))
+                    .map_err(|_| edition)
+            })
+            .collect();
+        let mut made = vec![compile(template, document, first)];
+        for thread in threads {
+            made.push(match thread {
+                Ok(thread) => thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                // No second thread to be had: compile it here instead.
+                Err(edition) => compile(template, document, edition),
+            });
+        }
+        made.into_iter().collect()
+    })
 }
 
-/// Compiles one letter's world into pages; warnings count as errors.
-fn compile(world: &LetterWorld, letter: &LetterSource) -> Result<PagedDocument, RenderError> {
-    let mut document: PagedDocument = compile_strictly(world, |_| false)?;
-    document.info_mut().title = Some(letter.title.as_str().into());
-    Ok(document)
+/// Compiles a letter's world into pages, titled; warnings count as errors.
+fn paged(world: &DocumentWorld, document: &Document) -> Result<PagedDocument, RenderError> {
+    let mut pdf: PagedDocument = compile_strictly(world, |_| false)?;
+    pdf.info_mut().title = Some(document.title.as_str().into());
+    Ok(pdf)
 }
 
 /// Compiles `world` to a document; every warning but those `expected` lets pass fails it, with
 /// the errors.
 fn compile_strictly<D: typst::foundations::Output>(
-    world: &LetterWorld,
+    world: &DocumentWorld,
     expected: fn(&SourceDiagnostic) -> bool,
 ) -> Result<D, RenderError> {
     let compiled = typst::compile::<D>(world);
@@ -196,24 +168,24 @@ fn compile_strictly<D: typst::foundations::Output>(
 
 /// The PDF/A-2a and PDF/UA-1 bytes of a compiled letter.
 fn export(
-    world: &LetterWorld,
-    document: &PagedDocument,
-    letter: &LetterSource,
+    world: &DocumentWorld,
+    pdf: &PagedDocument,
+    document: &Document,
 ) -> Result<Vec<u8>, RenderError> {
-    let date = letter.date;
+    let date = document.date;
     let timestamp =
         Datetime::from_ymd_hms(date.year(), date.month() as u8, date.day() as u8, 9, 0, 0)
             .map(Timestamp::new_utc);
     let options = PdfOptions {
-        ident: Smart::Custom(letter.ident.clone()),
-        creator: Smart::Custom(Some(crate::manifest::tool())),
+        ident: Smart::Custom(document.ident.clone()),
+        creator: Smart::Custom(Some(crate::TOOL.to_string())),
         timestamp,
         standards: PdfStandards::new(&[PdfStandard::A_2a, PdfStandard::Ua_1])
             .expect("PDF/A-2a and PDF/UA-1 are compatible"),
         tagged: true,
         ..PdfOptions::default()
     };
-    typst_pdf::pdf(document, &options).map_err(|errors| {
+    typst_pdf::pdf(pdf, &options).map_err(|errors| {
         RenderError::Typst(errors.iter().map(|e| format_diagnostic(world, e)).collect())
     })
 }
@@ -225,7 +197,7 @@ fn export(
 /// source excerpt under a bare `error:` line, not as the one `file:line:column: message` line
 /// that every other message of this tool (and the input report) uses and that tests and users
 /// search for.
-fn format_diagnostic(world: &LetterWorld, diagnostic: &SourceDiagnostic) -> String {
+fn format_diagnostic(world: &DocumentWorld, diagnostic: &SourceDiagnostic) -> String {
     let severity = match diagnostic.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
@@ -245,7 +217,7 @@ fn format_diagnostic(world: &LetterWorld, diagnostic: &SourceDiagnostic) -> Stri
 }
 
 /// `file:line:column` (1-based) of a span, or as much of it as is known.
-fn locate(world: &LetterWorld, span: impl Into<DiagSpan>) -> String {
+fn locate(world: &DocumentWorld, span: impl Into<DiagSpan>) -> String {
     let span = span.into();
     let Some(id) = span.id() else {
         return "(no location)".to_string();
@@ -266,17 +238,17 @@ fn locate(world: &LetterWorld, span: impl Into<DiagSpan>) -> String {
     }
 }
 
-/// The sample's letter to `code`, as the build hands it to [`render`]: for the tests.
+/// The sample's letter to `code`, as the build plans it: for the tests.
 #[cfg(test)]
-fn sample_letter<'a>(prepared: &'a crate::plan::Prepared, code: &str) -> LetterSource<'a> {
-    let publication = &prepared.publication;
-    let index = publication
+fn sample_letter(prepared: &crate::plan::Prepared, code: &str) -> Document {
+    let index = prepared
+        .publication
         .authorities
         .iter()
         .position(|a| a.code == code)
         .unwrap();
-    let data = crate::letter::letter_data(publication, &prepared.statistics, index);
-    crate::build::letter_source(prepared, index, serde_json::to_vec(&data).unwrap())
+    let mut plan = crate::plan::Plan::of(prepared);
+    plan.documents.swap_remove(index).document
 }
 
 /// A letter's PDF compiles with Typst's library as the plain `typst` command line has it, without
@@ -296,13 +268,8 @@ mod without_html {
         let folder = repo.join("typst-templates/annual-review-2021");
         let template = Template::load(&folder).unwrap().without_html();
         let letter = sample_letter(&prepared, "E10000016");
-        let world = LetterWorld::new(
-            &template,
-            letter.data.clone(),
-            letter.commentary,
-            letter.date,
-        );
-        let problems = compile(&world, &letter).err().map(|e| e.to_string());
+        let world = DocumentWorld::new(&template, &letter, Edition::Letter);
+        let problems = paged(&world, &letter).err().map(|e| e.to_string());
         assert_eq!(problems, None);
     }
 }
@@ -331,13 +298,8 @@ mod visual {
 
     fn pages_of(prepared: &Prepared, code: &str) -> Vec<tiny_skia::Pixmap> {
         let letter = sample_letter(prepared, code);
-        let world = LetterWorld::new(
-            &prepared.template,
-            letter.data.clone(),
-            letter.commentary,
-            letter.date,
-        );
-        let document = compile(&world, &letter).unwrap();
+        let world = DocumentWorld::new(&prepared.template, &letter, Edition::Letter);
+        let document = paged(&world, &letter).unwrap();
         let options = typst_render::RenderOptions {
             pixel_per_pt: typst::utils::Scalar::new(SCALE.into()),
             render_bleed: false,

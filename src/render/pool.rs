@@ -17,8 +17,9 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::worker::{self, Answer, Hello, Job};
-use super::{Rendered, Template};
+use super::worker::{self, Answer, Hello};
+use super::{Document, Made, Template};
+use crate::layout::Edition;
 
 /// How long a letter may compile, and how much memory its worker may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,11 +37,11 @@ impl Limits {
     pub(crate) const DEFAULT_MEMORY: u64 = 2 << 30;
 }
 
-/// A letter for the pool: what the worker needs to make it.
-pub(crate) struct Letter<'a> {
-    pub(crate) job: Job,
-    pub(crate) data: &'a [u8],
-    pub(crate) commentary: Option<&'a str>,
+/// A document for the pool, and the editions of it to make.
+#[derive(Clone, Copy)]
+pub(crate) struct Task<'a> {
+    pub(crate) document: &'a Document,
+    pub(crate) editions: &'a [Edition],
 }
 
 /// Why a letter did not come back as a PDF.
@@ -107,15 +108,15 @@ struct Watch {
 }
 
 impl Pool {
-    /// Makes every letter of `letters` on the workers and calls `done` with each result as soon as
-    /// it is in (from the pool's threads, in any order).
+    /// Makes every task of `letters` on the workers and calls `done` with each result (one
+    /// [`Made`] per edition asked for) as soon as it is in (from the pool's threads, in any order).
     pub(crate) fn run(
         &self,
-        letters: &[Letter],
-        done: &(dyn Fn(usize, Result<Rendered, LetterFailure>) + Sync),
+        letters: &[Task],
+        done: &(dyn Fn(usize, Result<Vec<Made>, LetterFailure>) + Sync),
     ) {
         if let [letter] = letters {
-            let made = Compiling::start(&self.template, letter, self.limits).finish();
+            let made = Compiling::start(&self.template, *letter, self.limits).finish();
             return done(0, made);
         }
         let next = AtomicUsize::new(0);
@@ -157,8 +158,8 @@ impl Pool {
         &self,
         worker: &mut Option<Worker>,
         watch: &Mutex<Watch>,
-        letter: &Letter,
-    ) -> Result<Rendered, LetterFailure> {
+        letter: &Task,
+    ) -> Result<Vec<Made>, LetterFailure> {
         if lock(watch).killed.is_some()
             && let Some(stale) = worker.take()
         {
@@ -327,18 +328,25 @@ struct Worker {
 }
 
 impl Worker {
-    /// Sends a letter and reads the answer; an I/O error means the worker is gone.
-    fn make(&mut self, letter: &Letter) -> std::io::Result<Result<Rendered, LetterFailure>> {
-        worker::write_json(&mut self.stdin, &letter.job)?;
-        worker::write_frame(&mut self.stdin, letter.data)?;
-        worker::write_frame(&mut self.stdin, letter.commentary.unwrap_or("").as_bytes())?;
+    /// Sends a task and reads the answer; an I/O error means the worker is gone.
+    fn make(&mut self, task: &Task) -> std::io::Result<Result<Vec<Made>, LetterFailure>> {
+        worker::send_job(&mut self.stdin, task.document, task.editions)?;
         self.stdin.flush()?;
         let gone = || std::io::Error::from(std::io::ErrorKind::UnexpectedEof);
         let answer = worker::read_json::<Answer>(&mut self.stdout)?.ok_or_else(gone)?;
-        let pdf = worker::read_frame(&mut self.stdout)?.ok_or_else(gone)?;
-        let html = worker::read_frame(&mut self.stdout)?.ok_or_else(gone)?;
+        let mut outputs = Vec::with_capacity(task.editions.len());
+        for _ in task.editions {
+            outputs.push(worker::read_frame(&mut self.stdout)?.ok_or_else(gone)?);
+        }
         Ok(match answer {
-            Answer::Made => Ok(Rendered { pdf, html }),
+            Answer::Made { read } if read.len() == outputs.len() => Ok(outputs
+                .into_iter()
+                .zip(read)
+                .map(|(bytes, read)| Made { bytes, read })
+                .collect()),
+            Answer::Made { .. } => Err(LetterFailure::Panicked(
+                "the letter worker answered for other editions than it was asked".to_string(),
+            )),
             Answer::Failed { diagnostics } => Err(LetterFailure::Typst(diagnostics)),
             Answer::Panicked { message } => Err(LetterFailure::Panicked(message)),
         })
@@ -367,7 +375,7 @@ fn last_lines(reader: &mut dyn Read) -> String {
 /// build of one letter, where starting a worker would cost more than the letter, and which can
 /// start it before it has read the manifest.
 pub(crate) struct Compiling {
-    answer: std::sync::mpsc::Receiver<std::thread::Result<Result<Rendered, super::RenderError>>>,
+    answer: std::sync::mpsc::Receiver<std::thread::Result<Result<Vec<Made>, super::RenderError>>>,
     deadline: Instant,
     limits: Limits,
     /// The process's resident memory before the letter: its growth is the letter's.
@@ -377,12 +385,11 @@ pub(crate) struct Compiling {
 }
 
 impl Compiling {
-    /// Starts compiling `letter` now.
-    pub(crate) fn start(template: &Arc<Template>, letter: &Letter, limits: Limits) -> Compiling {
+    /// Starts compiling `task` now.
+    pub(crate) fn start(template: &Arc<Template>, task: Task, limits: Limits) -> Compiling {
         let template = Arc::clone(template);
-        let job = letter.job.clone();
-        let data = letter.data.to_vec();
-        let commentary = letter.commentary.map(str::to_string);
+        let document = task.document.clone();
+        let editions = task.editions.to_vec();
         let (sender, answer) = std::sync::mpsc::channel();
         let baseline = resident_bytes(std::process::id()).unwrap_or(0);
         let spawned = std::thread::Builder::new()
@@ -390,10 +397,7 @@ impl Compiling {
             .stack_size(worker::STACK_BYTES)
             .spawn(move || {
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    super::render_in_two_threads(
-                        &template,
-                        &job.source(data, commentary.as_deref()),
-                    )
+                    super::compile_editions_in_threads(&template, &document, &editions)
                 }));
                 let _ = sender.send(result);
             });
@@ -409,7 +413,7 @@ impl Compiling {
     /// Waits for the letter. One past its time or memory limit is reported as failed and left to
     /// run: nothing can stop a Typst compile but the end of its process, which comes as soon as
     /// the build has written what it made.
-    pub(crate) fn finish(self) -> Result<Rendered, LetterFailure> {
+    pub(crate) fn finish(self) -> Result<Vec<Made>, LetterFailure> {
         use std::sync::mpsc::RecvTimeoutError;
         if let Some(error) = self.not_started {
             return Err(LetterFailure::Worker(error));

@@ -10,20 +10,21 @@
 //! little-endian `u32` length, then that many bytes):
 //!
 //! - the worker first sends [`Hello`] (JSON): the template's digest, or why it could not load it;
-//! - the build sends a letter as three frames: [`Job`] (JSON), the letter's data (`/data.json`)
-//!   and its commentary (empty when [`Job::commentary`] is `None`);
-//! - the worker answers with three frames: [`Answer`] (JSON), then the PDF and the web page (both
-//!   empty on failure).
+//! - the build sends a document as three frames: [`Job`] (JSON: the document and the editions to
+//!   make of it), its data and its commentary (empty when it has none);
+//! - the worker answers with [`Answer`] (JSON), then one frame per edition asked for, in order
+//!   (empty on failure).
 //!
 //! The worker stops when its standard input ends, and dies with the build if the build dies.
 
+use std::borrow::Cow;
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{LetterSource, Template};
+use super::{Document, Made, Template};
+use crate::layout::Edition;
 
 /// How many letters a worker makes between two evictions of Typst's cache. Without eviction
 /// memory grows with every letter (the national batch peaked at about 510 MB); evicting what the
@@ -42,48 +43,64 @@ pub(crate) enum Hello {
     Failed { error: String },
 }
 
-/// A letter to make, besides its data and commentary.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Job {
-    pub(crate) title: String,
-    pub(crate) ident: String,
-    pub(crate) date: NaiveDate,
-    /// The commentary's file, for diagnostics, when the letter has commentary.
-    pub(crate) commentary: Option<PathBuf>,
+/// A document to make, besides its data and commentary: what goes down the pipe as JSON
+/// (borrowed to send, owned once received).
+#[derive(Debug, Serialize, Deserialize)]
+struct Job<'a> {
+    document: Cow<'a, Document>,
+    /// The commentary's file, for diagnostics, when the document has commentary.
+    commentary: Option<Cow<'a, Path>>,
+    editions: Cow<'a, [Edition]>,
 }
 
-impl Job {
-    /// The letter as the renderer takes it, with its data and commentary.
-    pub(crate) fn source<'a>(
-        &'a self,
-        data: Vec<u8>,
-        commentary: Option<&'a str>,
-    ) -> LetterSource<'a> {
-        LetterSource {
-            data,
-            commentary: self
-                .commentary
-                .as_deref()
-                .map(|path| (commentary.unwrap_or_default(), path)),
-            title: self.title.clone(),
-            ident: self.ident.clone(),
-            date: self.date,
-        }
-    }
+/// Sends `editions` of `document` to a worker.
+pub(crate) fn send_job(
+    writer: &mut dyn Write,
+    document: &Document,
+    editions: &[Edition],
+) -> std::io::Result<()> {
+    let job = Job {
+        document: Cow::Borrowed(document),
+        commentary: document
+            .commentary
+            .as_ref()
+            .map(|(_, path)| Cow::Borrowed(path.as_path())),
+        editions: Cow::Borrowed(editions),
+    };
+    write_json(writer, &job)?;
+    write_frame(writer, &document.data)?;
+    let commentary = document.commentary.as_ref().map(|(text, _)| text.as_str());
+    write_frame(writer, commentary.unwrap_or("").as_bytes())
 }
 
-/// The worker's answer to a [`Job`]; on success the PDF and the web page follow.
+/// Receives a job sent by [`send_job`]; `None` when the build has closed the pipe.
+fn receive_job(reader: &mut dyn Read) -> std::io::Result<Option<(Document, Vec<Edition>)>> {
+    let Some(Job {
+        document,
+        commentary,
+        editions,
+    }) = read_json::<Job>(reader)?
+    else {
+        return Ok(None);
+    };
+    let mut document = document.into_owned();
+    document.data = read_frame(reader)?.unwrap_or_default();
+    let text = read_frame(reader)?.unwrap_or_default();
+    let text = String::from_utf8(text)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+    document.commentary = commentary.map(|path| (text, path.into_owned()));
+    Ok(Some((document, editions.into_owned())))
+}
+
+/// The worker's answer to a [`Job`]; one frame per edition follows.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) enum Answer {
-    Made,
+    /// Made: the template files each edition's compile read, in the order asked.
+    Made { read: Vec<Vec<String>> },
     /// Typst's diagnostics, one formatted diagnostic each.
-    Failed {
-        diagnostics: Vec<String>,
-    },
+    Failed { diagnostics: Vec<String> },
     /// A bug in Typst or in this tool, caught so that the worker goes on.
-    Panicked {
-        message: String,
-    },
+    Panicked { message: String },
 }
 
 pub(crate) fn write_frame(writer: &mut dyn Write, bytes: &[u8]) -> std::io::Result<()> {
@@ -167,31 +184,32 @@ fn serve(template_dir: &Path) -> std::io::Result<()> {
     )?;
     output.flush()?;
     let mut made = 0;
-    while let Some(job) = read_json::<Job>(&mut input)? {
-        let data = read_frame(&mut input)?.unwrap_or_default();
-        let commentary = read_frame(&mut input)?.unwrap_or_default();
-        let commentary = String::from_utf8(commentary)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
-        let source = job.source(data, Some(&commentary));
+    while let Some((document, editions)) = receive_job(&mut input)? {
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            super::render(&template, &source)
+            super::compile_editions(&template, &document, &editions)
         }));
-        let (answer, rendered) = match result {
-            Ok(Ok(rendered)) => (Answer::Made, Some(rendered)),
+        let (answer, outputs) = match result {
+            Ok(Ok(outputs)) => {
+                let read = outputs.iter().map(|made| made.read.clone()).collect();
+                (Answer::Made { read }, outputs)
+            }
             Ok(Err(super::RenderError::Typst(diagnostics))) => {
-                (Answer::Failed { diagnostics }, None)
+                (Answer::Failed { diagnostics }, Vec::new())
             }
             Err(panic) => (
                 Answer::Panicked {
                     message: panic_message(&*panic),
                 },
-                None,
+                Vec::new(),
             ),
         };
         write_json(&mut output, &answer)?;
-        let (pdf, html) = rendered.map(|r| (r.pdf, r.html)).unwrap_or_default();
-        write_frame(&mut output, &pdf)?;
-        write_frame(&mut output, &html)?;
+        for index in 0..editions.len() {
+            let bytes = outputs
+                .get(index)
+                .map_or(&[][..], |made: &Made| &made.bytes);
+            write_frame(&mut output, bytes)?;
+        }
         output.flush()?;
         made += 1;
         if made % EVICT_EVERY == 0 {

@@ -8,10 +8,12 @@
 //!
 //! The world is also the sandbox: it serves the preloaded template files, `/data.json` and
 //! `/commentary.typ`, and nothing else — no disk access after loading, no packages, no network.
+//! It records which of the template's files a compile read: what the compiled file depends on
+//! (see [`crate::manifest::Inputs`]).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
@@ -24,24 +26,55 @@ use typst::{Feature, Library, LibraryExt, World};
 use typst_kit::fonts::{FontSource, FontStore};
 use walkdir::WalkDir;
 
+use super::Document;
+use crate::layout::{self, Edition};
+
 /// The letter's data, as JSON: `json("/data.json")` in the template.
 const DATA_PATH: &str = "/data.json";
 /// The site index's data, as JSON: `json("/site.json")` in `index.typ`.
 const SITE_DATA_PATH: &str = "/site.json";
-/// The site index's entry point inside the template folder.
-const INDEX_PATH: &str = "/index.typ";
-/// A letter's web page's entry point inside the template folder.
-const PAGE_PATH: &str = "/main-web.typ";
 /// The council's commentary, if any: `include "/commentary.typ"` in the template.
 const COMMENTARY_PATH: &str = "/commentary.typ";
-/// The template's entry point inside its folder.
-const MAIN_PATH: &str = "/main.typ";
+/// The template's folder of web files, copied beside the pages as the site's assets.
+const SITE_FOLDER: &str = "site";
+/// The template's folder whose other files (the fonts' licence) travel with the fonts.
+const FONTS_FOLDER: &str = "fonts";
 
 static DATA_ID: LazyLock<FileId> = LazyLock::new(|| project_file(DATA_PATH));
 static SITE_DATA_ID: LazyLock<FileId> = LazyLock::new(|| project_file(SITE_DATA_PATH));
-static INDEX_ID: LazyLock<FileId> = LazyLock::new(|| project_file(INDEX_PATH));
-static PAGE_ID: LazyLock<FileId> = LazyLock::new(|| project_file(PAGE_PATH));
 static COMMENTARY_ID: LazyLock<FileId> = LazyLock::new(|| project_file(COMMENTARY_PATH));
+/// The entry point of each edition: its file in the template folder, and what it makes.
+static ENTRIES: LazyLock<[(Edition, FileId, &str, &str); 3]> = LazyLock::new(|| {
+    [
+        (
+            Edition::Letter,
+            project_file("/main.typ"),
+            "main.typ",
+            "each letter",
+        ),
+        (
+            Edition::Page,
+            project_file("/main-web.typ"),
+            "main-web.typ",
+            "each letter's web page",
+        ),
+        (
+            Edition::Index,
+            project_file("/index.typ"),
+            "index.typ",
+            "the site's index",
+        ),
+    ]
+});
+
+/// The file of the template that compiles `edition`.
+fn entry(edition: Edition) -> FileId {
+    ENTRIES
+        .iter()
+        .find(|(e, ..)| *e == edition)
+        .map(|(_, id, ..)| *id)
+        .expect("every edition has an entry point")
+}
 
 /// The interned id of a fixed project path. Ids are never freed, so only fixed paths get one.
 fn project_file(path: &str) -> FileId {
@@ -72,19 +105,39 @@ pub(crate) enum TemplateError {
     },
     #[error("the template folder `{root}` has no fonts (expected .ttf or .otf files in it)")]
     NoFonts { root: PathBuf },
+    #[error("the template folder `{}` has two files that would both be the site's `assets/{asset}`: `{}` and `{}`; rename one", .root.display(), .first.display(), .second.display())]
+    DuplicateAsset {
+        root: PathBuf,
+        asset: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
+}
+
+/// A file of the template that the web edition serves beside its pages: a file of its `site/`
+/// folder, a font, or the fonts' licence.
+#[derive(Debug, Clone)]
+pub(crate) struct Asset {
+    /// Its path among the site's assets: `style.css`, `img/icons/a.svg`, `fonts/Lato.ttf`.
+    pub(crate) path: String,
+    pub(crate) bytes: Arc<[u8]>,
+    pub(crate) sha256: String,
 }
 
 /// A template folder loaded into memory, shared by every letter of a run.
 pub(crate) struct Template {
     library: LazyHash<Library>,
     fonts: FontStore,
-    /// The template's font files as they are, by file name, for the web edition's pages.
-    font_files: Vec<(String, Bytes)>,
     files: HashMap<FileId, Bytes>,
     sources: HashMap<FileId, Source>,
     /// Where each preloaded file came from, for diagnostics.
     paths: HashMap<FileId, PathBuf>,
-    main: FileId,
+    /// The SHA-256 of every file but the fonts, by its path in the template folder.
+    file_digests: BTreeMap<String, String>,
+    /// The SHA-256 of the fonts together, with their paths.
+    fonts_digest: String,
+    /// What the web edition copies beside its pages, sorted by path.
+    assets: Vec<Asset>,
     digest: String,
 }
 
@@ -100,13 +153,22 @@ impl Template {
         let canonical_root = std::fs::canonicalize(root).map_err(read_error(root))?;
         let mut fonts = FontStore::new();
         let mut font_count = 0;
-        let mut font_files = Vec::new();
         let mut files = HashMap::new();
         let mut sources = HashMap::new();
         let mut paths = HashMap::new();
+        let mut file_digests = BTreeMap::new();
+        let mut assets: BTreeMap<String, (Asset, PathBuf)> = BTreeMap::new();
         let mut entries: Vec<PathBuf> = Vec::new();
         let mut hasher = Sha256::new();
-        for entry in WalkDir::new(&canonical_root).sort_by_file_name() {
+        let mut fonts_hasher = Sha256::new();
+        // Hidden files (`.DS_Store`, an editor's swap file) and folders are not the template's.
+        let walk = WalkDir::new(&canonical_root)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|entry| {
+                entry.depth() == 0 || !entry.file_name().to_string_lossy().starts_with('.')
+            });
+        for entry in walk {
             let entry = entry.map_err(|error| TemplateError::Read {
                 path: error.path().unwrap_or(root).to_path_buf(),
                 source: error.into(),
@@ -132,42 +194,81 @@ impl Template {
                 .expect("walked under the root");
             let shown = root.join(relative);
             let bytes = std::fs::read(&real).map_err(read_error(&shown))?;
+            let name = relative
+                .to_str()
+                .map(|r| r.replace('\\', "/"))
+                .ok_or_else(|| TemplateError::BadName {
+                    path: shown.clone(),
+                })?;
             // Entries come sorted by name; length prefixes keep path and content apart.
-            let name = relative.to_string_lossy();
             hasher.update((name.len() as u64).to_le_bytes());
             hasher.update(name.as_bytes());
             hasher.update((bytes.len() as u64).to_le_bytes());
             hasher.update(&bytes);
+            let sha256 = crate::digest::sha256(&bytes);
             let extension = path
                 .extension()
                 .and_then(|e| e.to_str())
                 .unwrap_or("")
                 .to_ascii_lowercase();
-            if matches!(extension.as_str(), "ttf" | "otf" | "ttc" | "otc") {
-                let bytes = Bytes::new(bytes);
-                font_count += add_fonts(&mut fonts, &bytes);
-                let file_name = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                font_files.push((file_name, bytes));
+            let is_font = matches!(extension.as_str(), "ttf" | "otf" | "ttc" | "otc");
+            let file_name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            // Where the web edition serves it, if it does: the site folder's files by their path
+            // inside it, the fonts and their licence under `fonts/`.
+            let asset = if is_font {
+                Some(format!("{}/{file_name}", layout::FONTS_ASSET_DIR))
+            } else if let Some(inside) = name.strip_prefix(&format!("{SITE_FOLDER}/")) {
+                Some(inside.to_string())
+            } else if name
+                .strip_prefix(&format!("{FONTS_FOLDER}/"))
+                .is_some_and(|inside| !inside.contains('/'))
+            {
+                Some(format!("{}/{file_name}", layout::FONTS_ASSET_DIR))
+            } else {
+                None
+            };
+            let bytes: Arc<[u8]> = bytes.into();
+            if let Some(asset) = asset {
+                if let Some((_, first)) = assets.get(&asset) {
+                    return Err(TemplateError::DuplicateAsset {
+                        root: root.to_path_buf(),
+                        asset,
+                        first: first.clone(),
+                        second: shown,
+                    });
+                }
+                let value = Asset {
+                    path: asset.clone(),
+                    bytes: Arc::clone(&bytes),
+                    sha256: sha256.clone(),
+                };
+                assets.insert(asset, (value, shown.clone()));
+            }
+            if is_font {
+                fonts_hasher.update((name.len() as u64).to_le_bytes());
+                fonts_hasher.update(name.as_bytes());
+                fonts_hasher.update(sha256.as_bytes());
+                font_count += add_fonts(&mut fonts, &Bytes::new(bytes.to_vec()));
                 continue;
             }
-            let virtual_path = relative
-                .to_str()
-                .and_then(|r| VirtualPath::new(format!("/{}", r.replace('\\', "/"))).ok())
-                .ok_or_else(|| TemplateError::BadName {
+            let virtual_path =
+                VirtualPath::new(format!("/{name}")).map_err(|_| TemplateError::BadName {
                     path: shown.clone(),
                 })?;
             let id = RootedPath::new(VirtualRoot::Project, virtual_path).intern();
             if extension == "typ" {
-                let text = String::from_utf8(bytes).map_err(|_| TemplateError::NotUtf8 {
-                    path: shown.clone(),
-                })?;
+                let text =
+                    String::from_utf8(bytes.to_vec()).map_err(|_| TemplateError::NotUtf8 {
+                        path: shown.clone(),
+                    })?;
                 sources.insert(id, Source::new(id, text));
             } else {
-                files.insert(id, Bytes::new(bytes));
+                files.insert(id, Bytes::new(bytes.to_vec()));
             }
+            file_digests.insert(name, sha256);
             paths.insert(id, shown);
         }
         if font_count == 0 {
@@ -178,13 +279,8 @@ impl Template {
         for data in typst_assets::fonts() {
             add_fonts(&mut fonts, &Bytes::new(data));
         }
-        let main = project_file(MAIN_PATH);
-        for (id, file, what) in [
-            (main, "main.typ", "each letter"),
-            (*PAGE_ID, "main-web.typ", "each letter's web page"),
-            (*INDEX_ID, "index.typ", "the site's index"),
-        ] {
-            if !sources.contains_key(&id) {
+        for (_, id, file, what) in ENTRIES.iter() {
+            if !sources.contains_key(id) {
                 return Err(TemplateError::Missing {
                     root: root.to_path_buf(),
                     file,
@@ -201,11 +297,12 @@ impl Template {
                     .build(),
             ),
             fonts,
-            font_files,
             files,
             sources,
             paths,
-            main,
+            file_digests,
+            fonts_digest: crate::digest::finish(fonts_hasher),
+            assets: assets.into_values().map(|(asset, _)| asset).collect(),
             digest: crate::digest::finish(hasher),
         })
     }
@@ -224,31 +321,21 @@ impl Template {
         &self.digest
     }
 
-    /// The template's files under `folder/` (e.g. `site`), by their path inside it: what the web
-    /// edition copies beside its pages.
-    pub(crate) fn files_under(&self, folder: &str) -> Vec<(String, Bytes)> {
-        let prefix = format!("{folder}/");
-        let mut found: Vec<(String, Bytes)> = self
-            .paths
-            .keys()
-            .filter_map(|id| {
-                let path = id.vpath().get_without_slash().to_string();
-                let inside = path.strip_prefix(&prefix)?.to_string();
-                let bytes = self.files.get(id).cloned().or_else(|| {
-                    self.sources
-                        .get(id)
-                        .map(|s| Bytes::from_string(s.text().to_string()))
-                })?;
-                Some((inside, bytes))
-            })
-            .collect();
-        found.sort_by(|a, b| a.0.cmp(&b.0));
-        found
+    /// The SHA-256 of the template's file at `path` (relative to its folder, `/`-separated), if
+    /// it has one; fonts are counted in [`Template::fonts_sha256`] instead.
+    pub(crate) fn file_sha256(&self, path: &str) -> Option<&str> {
+        self.file_digests.get(path).map(String::as_str)
     }
 
-    /// The template's fonts, as files: (file name, bytes), for the web edition's pages.
-    pub(crate) fn font_files(&self) -> &[(String, Bytes)] {
-        &self.font_files
+    /// The SHA-256 of the template's fonts together, with their paths: Typst chooses among all
+    /// of them, so a document depends on every one.
+    pub(crate) fn fonts_sha256(&self) -> &str {
+        &self.fonts_digest
+    }
+
+    /// What the web edition serves beside its pages, by path among the assets.
+    pub(crate) fn assets(&self) -> &[Asset] {
+        &self.assets
     }
 
     /// Whether any font of the template's font book (its own fonts and Typst's embedded
@@ -294,57 +381,55 @@ impl FontSource for FontOnDemand {
 }
 
 /// The world of one document: the shared template plus this document's data (and, for a letter,
-/// its commentary). A letter is `main.typ` reading `/data.json`; the site index is `index.typ`
-/// reading `/site.json`.
-pub(crate) struct LetterWorld<'a> {
+/// its commentary), compiled from the entry point of one edition: a letter is `main.typ` or
+/// `main-web.typ` reading `/data.json`; the site's index is `index.typ` reading `/site.json`.
+pub(crate) struct DocumentWorld<'a> {
     template: &'a Template,
     main: FileId,
     data_id: FileId,
     data: Bytes,
     commentary: Option<(Source, &'a Path)>,
     today: Datetime,
+    /// The template's files the compile asked for.
+    read: Mutex<HashSet<FileId>>,
 }
 
-impl<'a> LetterWorld<'a> {
-    pub(crate) fn new(
-        template: &'a Template,
-        data: Vec<u8>,
-        commentary: Option<(&'a str, &'a Path)>,
-        today: NaiveDate,
-    ) -> Self {
-        LetterWorld {
+impl<'a> DocumentWorld<'a> {
+    pub(crate) fn new(template: &'a Template, document: &'a Document, edition: Edition) -> Self {
+        DocumentWorld {
             template,
-            main: template.main,
-            data_id: *DATA_ID,
-            data: Bytes::new(data),
-            commentary: commentary
-                .map(|(text, path)| (Source::new(*COMMENTARY_ID, text.to_string()), path)),
-            today: to_typst_date(today),
+            main: entry(edition),
+            data_id: match edition {
+                Edition::Index => *SITE_DATA_ID,
+                Edition::Letter | Edition::Page => *DATA_ID,
+            },
+            data: Bytes::new(document.data.clone()),
+            commentary: document
+                .commentary
+                .as_ref()
+                .map(|(text, path)| (Source::new(*COMMENTARY_ID, text.clone()), path.as_path())),
+            today: to_typst_date(document.date),
+            read: Mutex::default(),
         }
     }
 
-    /// The same letter's world for its web page: `main-web.typ` instead of `main.typ`.
-    pub(crate) fn page(&self) -> Self {
-        LetterWorld {
-            template: self.template,
-            main: *PAGE_ID,
-            data_id: self.data_id,
-            data: self.data.clone(),
-            commentary: self.commentary.clone(),
-            today: self.today,
-        }
+    /// The template's files the compile read so far, by their paths in the template folder.
+    pub(crate) fn template_files_read(&self) -> Vec<String> {
+        let read = self.read.lock().unwrap_or_else(|e| e.into_inner());
+        let mut files: Vec<String> = read
+            .iter()
+            .filter(|id| self.template.paths.contains_key(id))
+            .map(|id| id.vpath().get_without_slash().to_string())
+            .collect();
+        files.sort();
+        files
     }
 
-    /// The world of the site index: `index.typ` with the year's data at `/site.json`.
-    pub(crate) fn index(template: &'a Template, site_data: Vec<u8>, today: NaiveDate) -> Self {
-        LetterWorld {
-            template,
-            main: *INDEX_ID,
-            data_id: *SITE_DATA_ID,
-            data: Bytes::new(site_data),
-            commentary: None,
-            today: to_typst_date(today),
-        }
+    fn note_read(&self, id: FileId) {
+        self.read
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id);
     }
 
     /// The file a diagnostic points into, as the user knows it.
@@ -379,7 +464,7 @@ fn not_found(id: FileId) -> FileError {
     FileError::NotFound(id.vpath().get_without_slash().into())
 }
 
-impl World for LetterWorld<'_> {
+impl World for DocumentWorld<'_> {
     fn library(&self) -> &LazyHash<Library> {
         &self.template.library
     }
@@ -393,6 +478,7 @@ impl World for LetterWorld<'_> {
     }
 
     fn source(&self, id: FileId) -> FileResult<Source> {
+        self.note_read(id);
         if id == *COMMENTARY_ID
             && let Some((source, _)) = &self.commentary
         {
@@ -406,6 +492,7 @@ impl World for LetterWorld<'_> {
     }
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {
+        self.note_read(id);
         if id == self.data_id {
             return Ok(self.data.clone());
         }

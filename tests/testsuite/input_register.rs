@@ -2,9 +2,7 @@
 //! mean two authorities, names written in two Unicode forms, rejected rows, and the file names
 //! that names become. Every test compares the whole of what the user reads.
 
-mod common;
-
-use common::Fixture;
+use crate::common::Fixture;
 
 /// Adds rows to the end of a CSV file of the fixture.
 fn append(fixture: &Fixture, file: &str, rows: &str) {
@@ -170,7 +168,7 @@ fn a_long_non_ascii_name_gets_a_short_ascii_file_name() {
         .run(&["build", "--authority", "X9"])
         .assert_status(0);
     assert_eq!(
-        common::files_under(&fixture.letters()),
+        crate::common::files_under(&fixture.letters()),
         [
             "periphereiako-sumboulio-attikes-kentrikes-makedonias-thessalias-epeirou-kretes-dutikes-elladas.pdf"
         ]

@@ -10,11 +10,9 @@
 //! independently that every stream's /Length ends exactly before `LF endstream`; only then, and
 //! only for that rule, is the finding set aside. Every other rule stays strict.
 
-mod common;
-
 use std::path::Path;
 
-use common::Fixture;
+use crate::common::Fixture;
 use page_validation::{ValidationOptions, ValidationProfile, validate_pdf};
 
 const COUNTED_CR_RULE: &str = "ISO 19005-2:2011:6.1.7.1:1";
@@ -76,9 +74,8 @@ fn findings(path: &Path, profile: ValidationProfile) -> Vec<String> {
 
 #[test]
 fn every_letter_of_the_sample_passes_pdf_a_2a_and_pdf_ua_1() {
-    let fixture = Fixture::new("sample");
-    fixture.run(&["build"]).assert_status(0);
-    let letters = common::files_under(&fixture.letters());
+    let fixture = Fixture::sample_built();
+    let letters = crate::common::files_under(&fixture.letters());
     assert_eq!(letters.len(), 339);
     let failing: Vec<String> = std::thread::scope(|scope| {
         let halves: Vec<_> = letters

@@ -4,8 +4,10 @@
 
 pub mod pdf;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_annual-review");
 
@@ -17,7 +19,7 @@ pub fn templates() -> PathBuf {
     repo().join("typst-templates")
 }
 
-/// A temporary copy of `tests/fixtures/<name>` (or of the repo's `input/` for "sample").
+/// A temporary copy of `tests/testsuite/fixtures/<name>` (or of the repo's `input/` for "sample").
 pub struct Fixture {
     pub dir: tempfile::TempDir,
 }
@@ -27,11 +29,18 @@ impl Fixture {
         let source = if name == "sample" {
             repo().join("input")
         } else {
-            repo().join("tests/fixtures").join(name)
+            repo().join("tests/testsuite/fixtures").join(name)
         };
         let dir = tempfile::tempdir().expect("a temporary directory");
         copy_dir(&source, &dir.path().join("input"));
         Fixture { dir }
+    }
+
+    /// A copy of the sample (`input/`) with a copy of its national build as its output.
+    pub fn sample_built() -> Fixture {
+        let fixture = Fixture::new("sample");
+        copy_dir(national(), &fixture.output());
+        fixture
     }
 
     pub fn input(&self) -> PathBuf {
@@ -237,22 +246,106 @@ pub fn correct_one_kent_decision(fixture: &Fixture, from: &str, to: &str) {
 pub fn assert_manifest_true(year_dir: &Path) {
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(year_dir.join("manifest.json")).unwrap()).unwrap();
-    for section in ["letters", "files"] {
-        for (file, entry) in manifest[section].as_object().unwrap() {
-            let bytes = std::fs::read(year_dir.join(file))
-                .unwrap_or_else(|_| panic!("the manifest lists `{file}`, which is missing"));
-            assert_eq!(
-                entry["bytes"].as_u64().unwrap(),
-                bytes.len() as u64,
-                "size of {file}"
-            );
-            assert_eq!(
-                entry["sha256"].as_str().unwrap(),
-                sha256(&bytes),
-                "SHA-256 of {file}"
-            );
+    for (file, entry) in manifest["files"].as_object().unwrap() {
+        let bytes = std::fs::read(year_dir.join(file))
+            .unwrap_or_else(|_| panic!("the manifest lists `{file}`, which is missing"));
+        assert_eq!(
+            entry["bytes"].as_u64().unwrap(),
+            bytes.len() as u64,
+            "size of {file}"
+        );
+        assert_eq!(
+            entry["sha256"].as_str().unwrap(),
+            sha256(&bytes),
+            "SHA-256 of {file}"
+        );
+    }
+}
+
+/// The tool's own bookkeeping in a year's folder, which is not part of what a build publishes:
+/// the lock, and the stamps (when each file was put in place: times differ from run to run).
+pub const BOOKKEEPING: [&str; 2] = [".lock", ".stamps.json"];
+
+/// Every file of a year's folder but the bookkeeping, with its bytes, by path.
+pub fn year_tree(year_dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    files_under(year_dir)
+        .into_iter()
+        .filter(|file| !BOOKKEEPING.contains(&file.as_str()))
+        .map(|file| {
+            let bytes = std::fs::read(year_dir.join(&file)).unwrap();
+            (file, bytes)
+        })
+        .collect()
+}
+
+/// Asserts that two year folders hold the same files with the same bytes (the manifest included),
+/// naming every file that differs, is missing or is extra.
+pub fn assert_same_tree(expected: &Path, actual: &Path, context: &str) {
+    let (expected, actual) = (year_tree(expected), year_tree(actual));
+    let mut problems = Vec::new();
+    for (file, bytes) in &expected {
+        match actual.get(file) {
+            None => problems.push(format!("missing {file}")),
+            Some(found) if found != bytes => problems.push(format!("differs {file}")),
+            Some(_) => {}
         }
     }
+    for file in actual.keys().filter(|file| !expected.contains_key(*file)) {
+        problems.push(format!("extra   {file}"));
+    }
+    assert!(
+        problems.is_empty(),
+        "{context}: the year's folder is not what a fresh build makes:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// The output folder of the national sample (`input/`) built once for the whole test run, to be
+/// read or copied (never changed): the builds that every test of the sample would otherwise make
+/// again.
+pub fn national() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        // Earlier runs' builds whose process is gone.
+        for entry in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name.strip_prefix("national-")
+                && !Path::new("/proc").join(pid).exists()
+            {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        let output = root.join(format!("national-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&output);
+        let run = Run::of(
+            Command::new(BIN)
+                .arg("build")
+                .arg("--input")
+                .arg(repo().join("input"))
+                .arg("--templates")
+                .arg(templates())
+                .arg("--output")
+                .arg(&output)
+                .output()
+                .expect("the binary runs"),
+        );
+        run.assert_status(0);
+        output
+    })
+}
+
+/// A number as messages write it: 12,280.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 pub fn sha256(bytes: &[u8]) -> String {

@@ -1,20 +1,14 @@
 //! The letters themselves: the figures printed in the PDFs, their metadata, reproducibility, the
 //! sandbox around templates and commentary, and failing letters that do not stop the others.
 
-mod common;
-
 use std::process::Command;
 
-use common::pdf::pdf_text;
-use common::{Fixture, Run, assert_contains, files_under};
+use crate::common::pdf::pdf_text;
+use crate::common::{Fixture, Run, assert_contains, files_under};
 
 #[test]
 fn the_sample_gives_kent_the_figures_of_the_seed_letter() {
-    let fixture = Fixture::new("sample");
-    fixture
-        .run(&["build"])
-        .assert_status(0)
-        .assert_stderr_contains("wrote 339 letters and their web pages in `");
+    let fixture = Fixture::sample_built();
     assert_eq!(files_under(&fixture.letters()).len(), 339);
     let kent = pdf_text(&fixture.letter("kent-county-council"));
     for expected in [
@@ -145,8 +139,8 @@ fn letters_are_accessible_pdfs_with_a_title() {
         .assert_status(0);
     let letter = fixture.letter("kent-county-council");
     assert_eq!(
-        common::pdf::pdf_info(&letter),
-        common::pdf::PdfInfo {
+        crate::common::pdf::pdf_info(&letter),
+        crate::common::pdf::PdfInfo {
             title: "Annual Review letter 2021 – Kent County Council".to_string(),
             created: "2021-07-21 09:00:00 +00:00".to_string(),
             tagged: true,
@@ -175,27 +169,10 @@ fn builds_are_byte_for_byte_reproducible_and_one_letter_equals_its_batch_copy() 
         .run(&["build", "--authority", "Kent County Council"])
         .assert_status(0);
     assert_eq!(files_under(&single.letters()), ["kent-county-council.pdf"]);
-    // Every file but the manifest (which records how each run was called): the letters, the
+    // Every file, the manifest included (it records no times and no flags): the letters, the
     // web pages, the index and the site's other files.
     let year = |f: &Fixture| f.output().join("2020-21");
-    let files: Vec<String> = files_under(&year(&first))
-        .into_iter()
-        .filter(|f| f != "manifest.json" && f != ".lock")
-        .collect();
-    assert_eq!(
-        files,
-        files_under(&year(&second))
-            .into_iter()
-            .filter(|f| f != "manifest.json" && f != ".lock")
-            .collect::<Vec<_>>()
-    );
-    for file in &files {
-        assert_eq!(
-            std::fs::read(year(&first).join(file)).unwrap(),
-            std::fs::read(year(&second).join(file)).unwrap(),
-            "{file} differs between runs"
-        );
-    }
+    crate::common::assert_same_tree(&year(&first), &year(&second), "a second build");
     for file in [
         "letters/kent-county-council.pdf",
         "site/councils/kent-county-council.html",
@@ -266,7 +243,7 @@ fn a_template_without_fonts_or_main_is_refused_before_anything_is_written() {
     std::fs::create_dir_all(&templates).unwrap();
     std::fs::write(templates.join("main.typ"), "Hello").unwrap();
     let run = Run::of(
-        Command::new(common::BIN)
+        Command::new(crate::common::BIN)
             .args(["build", "--input"])
             .arg(fixture.input())
             .arg("--output")

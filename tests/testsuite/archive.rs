@@ -2,14 +2,12 @@
 //! `bagit` package), no-op and refused re-archiving, reissues kept beside the originals, and
 //! `verify` catching changed, missing and extra files.
 
-mod common;
-
 use std::path::Path;
 
-use common::{Fixture, Run};
+use crate::common::{Fixture, Run, thousands};
 
 fn assert_valid_bag(bag: &Path) {
-    common::assert_valid_bags(&[bag.to_path_buf()]);
+    crate::common::assert_valid_bags(&[bag.to_path_buf()]);
 }
 
 fn archive(fixture: &Fixture, extra: &[&str]) -> Run {
@@ -79,7 +77,7 @@ fn a_publication_is_archived_once_as_a_valid_bag() {
     )
     .collect();
     expected.sort();
-    assert_eq!(common::files_under(&bag), expected);
+    assert_eq!(crate::common::files_under(&bag), expected);
     let bag_info = std::fs::read_to_string(bag.join("bag-info.txt")).unwrap();
     assert!(bag_info.contains("Source-Organization: Local Government and Social Care Ombudsman\n"));
     assert!(
@@ -92,11 +90,11 @@ fn a_publication_is_archived_once_as_a_valid_bag() {
         letter
     );
 
-    let before = common::files_under(&bag);
+    let before = crate::common::files_under(&bag);
     archive(&fixture, &[])
         .assert_status(0)
         .assert_stderr_contains("already holds this publication; nothing was written");
-    assert_eq!(common::files_under(&bag), before);
+    assert_eq!(crate::common::files_under(&bag), before);
     verify(&fixture).assert_status(0);
     assert!(
         verify(&fixture)
@@ -115,7 +113,7 @@ fn verify_names_every_changed_missing_and_extra_file() {
     let mut bytes = std::fs::read(&kent).unwrap();
     bytes[1000] ^= 0x01; // one flipped bit
     std::fs::write(&kent, &bytes).unwrap();
-    let payload_bytes: u64 = common::files_under(&bag.join("data"))
+    let payload_bytes: u64 = crate::common::files_under(&bag.join("data"))
         .iter()
         .map(|f| std::fs::metadata(bag.join("data").join(f)).unwrap().len())
         .sum();
@@ -134,8 +132,10 @@ fn verify_names_every_changed_missing_and_extra_file() {
             "changed  BAG/data/letters/kent-county-council.pdf\n\
              missing  BAG/data/statistics.csv\n\
              extra    BAG/data/letters/extra.pdf\n\
-             invalid  BAG/bag-info.txt: its Payload-Oxum is {payload_bytes}.31, but the payload holds {now_bytes} bytes in 31 files\n\
-             `BAG`: 4 problems of 35 files checked\n"
+             invalid  BAG/bag-info.txt: its Payload-Oxum says {} bytes in 31 files, but the payload holds {} bytes in 31 files\n\
+             `BAG`: 4 problems in 35 files checked\n",
+            thousands(payload_bytes),
+            thousands(now_bytes)
         )
     );
 }

@@ -1,9 +1,7 @@
 //! `publication.toml`'s dates, and text that the template's fonts cannot show: caught by `check`
 //! before any letter is compiled.
 
-mod common;
-
-use common::Fixture;
+use crate::common::Fixture;
 
 fn replace_in(fixture: &Fixture, file: &str, from: &str, to: &str) {
     let text = fixture.read(file);

@@ -1,9 +1,7 @@
 //! Bad input: every problem reported in one run with file, line, column, what was found and what
 //! was expected; exit status 2; nothing written.
 
-mod common;
-
-use common::{Fixture, files_under};
+use crate::common::{Fixture, files_under};
 
 const DECISIONS_HEADER: &str =
     "case_ref,authority,decided,category,decision,remedied_by_authority,public_report\n";
@@ -235,5 +233,5 @@ fn bom_crlf_quoted_fields_and_an_empty_extract_are_valid() {
         "\u{feff}\"outcome\",authority,\"case_ref\",recorded,note\r\n\"complied\",\"Kent County Council\",\"19 000 001\",2020-05-01,\"a, quoted note\"\r\n",
     );
     fixture.run(&["build"]).assert_status(0);
-    assert_eq!(common::files_under(&fixture.letters()).len(), 6);
+    assert_eq!(crate::common::files_under(&fixture.letters()).len(), 6);
 }

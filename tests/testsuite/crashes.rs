@@ -5,15 +5,13 @@
 //! Library of Congress `bagit` validator pass. Also: a full disk, and the locks that keep two runs
 //! apart (waited for at the moment they matter, not with sleeps).
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::{
-    Fixture, Run, assert_manifest_true, assert_valid_bags, copy_dir, correct_one_kent_decision,
-    files_under,
+use crate::common::{
+    BOOKKEEPING, Fixture, Run, assert_manifest_true, assert_same_tree, assert_valid_bags, copy_dir,
+    correct_one_kent_decision, files_under,
 };
 
 const FAILPOINT: &str = "ANNUAL_REVIEW_FAILPOINT";
@@ -45,7 +43,7 @@ impl Workspace {
 
     /// `annual-review <args>` on this workspace's folders, with extra environment.
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(common::BIN);
+        let mut command = Command::new(crate::common::BIN);
         command.args(args).current_dir(self.dir.path());
         let folders: &[(&str, &str)] = match args[0] {
             "build" | "status" => &[("--input", "input"), ("--output", "output")],
@@ -61,7 +59,12 @@ impl Workspace {
             command.arg(flag).arg(folder);
         }
         if args[0] != "verify" {
-            command.arg("--templates").arg(common::templates());
+            // The workspace's own templates when it has some (relative, as the folders are).
+            if self.path("templates").exists() {
+                command.arg("--templates").arg("templates");
+            } else {
+                command.arg("--templates").arg(crate::common::templates());
+            }
         }
         command
     }
@@ -118,32 +121,31 @@ fn correct_kent(work: &Workspace) {
     .unwrap();
 }
 
-/// Every letter in the folder is a whole PDF; temporary files are allowed (the next run removes
-/// them) but are never letters.
-fn assert_letters_whole(year_dir: &Path, moment: &str) {
-    for letter in files_under(&year_dir.join("letters")) {
-        if letter.starts_with('.') {
-            assert!(letter.ends_with(".tmp"), "{moment}: stray file {letter}");
+/// Every letter and page in the folder is whole (a PDF to its end, a page to its `</html>`);
+/// temporary files are allowed (the next run removes them) but are never letters or pages.
+fn assert_files_whole(year_dir: &Path, moment: &str) {
+    for file in files_under(year_dir) {
+        let name = file.rsplit('/').next().unwrap_or_default();
+        if name.starts_with('.') {
+            assert!(
+                name.ends_with(".tmp") || BOOKKEEPING.contains(&name),
+                "{moment}: stray file {file}"
+            );
             continue;
         }
-        let bytes = std::fs::read(year_dir.join("letters").join(&letter)).unwrap();
-        assert!(
-            bytes.starts_with(b"%PDF-") && bytes.trim_ascii_end().ends_with(b"%%EOF"),
-            "{moment}: {letter} is torn"
-        );
+        let bytes = std::fs::read(year_dir.join(&file)).unwrap();
+        if file.ends_with(".pdf") {
+            assert!(
+                bytes.starts_with(b"%PDF-") && bytes.trim_ascii_end().ends_with(b"%%EOF"),
+                "{moment}: {file} is torn"
+            );
+        } else if file.ends_with(".html") {
+            assert!(
+                bytes.trim_ascii_end().ends_with(b"</html>"),
+                "{moment}: {file} is torn"
+            );
+        }
     }
-}
-
-/// The letters and statistics files of a finished build, by name.
-fn published(year_dir: &Path) -> Vec<(String, Vec<u8>)> {
-    files_under(year_dir)
-        .into_iter()
-        .filter(|f| f.starts_with("letters/") || f.starts_with("statistics."))
-        .map(|f| {
-            let bytes = std::fs::read(year_dir.join(&f)).unwrap();
-            (f, bytes)
-        })
-        .collect()
 }
 
 /// Whether a run ended by the failpoint's abort (a signal, not an exit status).
@@ -152,22 +154,17 @@ fn aborted(output: &Output) -> bool {
 }
 
 /// Walks every write point of `build` in `base` (as it is), checking after each crash and after
-/// the build that follows it.
-fn walk_build(base: &Workspace, expected: &[(String, Vec<u8>)]) {
+/// the build that follows it: the next build leaves exactly what a fresh build of the same input
+/// leaves in `expected` (every letter, page, copy, asset and statistics file, and the manifest).
+/// `kinds` are write points the walk must pass.
+fn walk_build(base: &Workspace, expected: &Path, kinds: &[&str]) {
     let args = ["build", "--jobs", "1"];
     let points = Workspace::from_dir(base).points(&args);
     assert!(points.len() >= 8, "too few write points: {points:?}");
-    let kinds: std::collections::BTreeSet<&str> = points.iter().map(|(p, _)| p.as_str()).collect();
-    for kind in [
-        "write:letter",
-        "renamed:letter",
-        "write:page",
-        "write:site-letter",
-        "write:other",
-        "write:manifest",
-    ] {
+    let passed: std::collections::BTreeSet<&str> = points.iter().map(|(p, _)| p.as_str()).collect();
+    for kind in kinds {
         assert!(
-            kinds.contains(kind),
+            passed.contains(kind),
             "the build never passed {kind}: {points:?}"
         );
     }
@@ -181,22 +178,22 @@ fn walk_build(base: &Workspace, expected: &[(String, Vec<u8>)]) {
             aborted(&crashed) || (crashed.status.success() && point.ends_with(":manifest")),
             "{moment}: the run was not stopped: {crashed:?}"
         );
-        assert_letters_whole(&work.year_dir(), &moment);
+        assert_files_whole(&work.year_dir(), &moment);
         if work.year_dir().join("manifest.json").exists() {
             assert_manifest_true(&work.year_dir());
         }
         work.run(&["build"]).assert_status(0);
         assert_manifest_true(&work.year_dir());
-        assert_eq!(
-            published(&work.year_dir()),
+        assert_same_tree(
             expected,
-            "{moment}: the next build"
+            &work.year_dir(),
+            &format!("{moment}: the next build"),
         );
         let status = work.run(&["status"]);
         assert!(
-            status.stdout.ends_with(
-                "all 2 letters of 2020-21 are up to date, with their pages and the site\n"
-            ),
+            status
+                .stdout
+                .ends_with("up to date, with their pages and the site\n"),
             "{moment}: {}",
             status.stdout
         );
@@ -224,7 +221,20 @@ fn a_first_build_stopped_at_any_write_loses_nothing_and_the_next_build_completes
     reference.run(&["build"]).assert_status(0);
     walk_build(
         &Workspace::from(&fixture),
-        &published(&reference.year_dir()),
+        &reference.year_dir(),
+        &[
+            "write:letter",
+            "renamed:letter",
+            "write:page",
+            "renamed:page",
+            "write:site-letter",
+            "write:index",
+            "write:statistics",
+            "write:asset",
+            "write:manifest",
+            "renamed:manifest",
+            "write:stamps",
+        ],
     );
 }
 
@@ -238,7 +248,64 @@ fn a_rebuild_stopped_at_any_write_never_leaves_the_manifest_claiming_an_old_file
     correct_kent(&base);
     let reference = Workspace::from_dir(&base);
     reference.run(&["build"]).assert_status(0);
-    walk_build(&base, &published(&reference.year_dir()));
+    walk_build(
+        &base,
+        &reference.year_dir(),
+        &[
+            "write:letter",
+            "write:page",
+            "write:index",
+            "write:statistics",
+            "write:manifest",
+        ],
+    );
+}
+
+#[test]
+fn a_build_that_removes_a_council_stopped_at_any_point_is_finished_by_the_next() {
+    // Essex leaves the register, and a nested asset leaves the template: the build removes their
+    // files, each removal before its claim is dropped. Killed at any removal or write, the next
+    // build leaves what a fresh build of the new input does.
+    let fixture = Fixture::new("tiny");
+    let base = Workspace::from(&fixture);
+    let templates = base.path("templates");
+    copy_dir(&crate::common::templates(), &templates);
+    let icon = templates.join("annual-review-2021/site/img/icons/a.svg");
+    std::fs::create_dir_all(icon.parent().unwrap()).unwrap();
+    std::fs::write(&icon, "<svg xmlns=\"http://www.w3.org/2000/svg\"/>").unwrap();
+    base.run(&["build"]).assert_status(0);
+    let authorities = std::fs::read_to_string(base.path("input/authorities.csv")).unwrap();
+    let without_essex: String = authorities
+        .lines()
+        .filter(|line| !line.contains("Essex"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    std::fs::write(base.path("input/authorities.csv"), without_essex).unwrap();
+    for file in ["decisions.csv", "compliance.csv"] {
+        let text = std::fs::read_to_string(base.path("input").join(file)).unwrap();
+        let kept: String = text
+            .lines()
+            .filter(|line| !line.contains("E10000012") && !line.contains("Essex"))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        std::fs::write(base.path("input").join(file), kept).unwrap();
+    }
+    std::fs::remove_dir_all(templates.join("annual-review-2021/site/img")).unwrap();
+    let reference = Workspace::from_dir(&base);
+    std::fs::remove_dir_all(reference.path("output")).unwrap();
+    reference.run(&["build"]).assert_status(0);
+    walk_build(
+        &base,
+        &reference.year_dir(),
+        &[
+            "remove:letter",
+            "remove:page",
+            "remove:site-letter",
+            "remove:asset",
+            "write:letter",
+            "write:manifest",
+        ],
+    );
 }
 
 /// Walks every write point of an `archive` run (with `extra` arguments) in `base`: after each
@@ -364,7 +431,7 @@ fn a_leftover_from_an_earlier_version_is_not_taken_for_a_bag_and_is_removed() {
     assert_eq!(
         verify.stdout,
         "unfinished archive/.2020-21.4242.tmp: an archive run was interrupted; `annual-review archive` finishes or undoes it\n\
-         `archive/2020-21`: 1 problem of 23 files checked\n"
+         `archive/2020-21`: 1 problem in 23 files checked\n"
     );
     work.run(&["archive"])
         .assert_status(0)
@@ -380,7 +447,10 @@ fn on_a_full_disk_the_build_names_every_letter_it_could_not_write_and_the_next_b
     // The disk fills up after two letters: the rest fail, and so does the first other file.
     let output = work
         .command(&["build", "--jobs", "1"])
-        .env(FAILPOINT, "write:letter#3..=enospc;write:other#1..=enospc")
+        .env(
+            FAILPOINT,
+            "write:letter#3..=enospc;write:statistics#1..=enospc",
+        )
         .output()
         .unwrap();
     let run = Run::of(output);
@@ -400,7 +470,7 @@ fn on_a_full_disk_the_build_names_every_letter_it_could_not_write_and_the_next_b
         )
         .replace("TIME", &time_of(stderr))
     );
-    assert_letters_whole(&work.year_dir(), "full disk");
+    assert_files_whole(&work.year_dir(), "full disk");
     assert_manifest_true(&work.year_dir());
     work.run(&["build"]).assert_status(0);
     assert_manifest_true(&work.year_dir());
@@ -450,7 +520,7 @@ fn a_second_build_on_the_same_output_stops_while_the_first_writes() {
     assert_eq!(
         second.stderr,
         format!(
-            "error: another run is writing to `output/2020-21`; wait for it to finish (lock file `output/2020-21/.lock`)\n"
+            "error: another run is reading or writing `output/2020-21`; wait for it to finish (lock file `output/2020-21/.lock`)\n"
         )
     );
     drop(first.stdin.take()); // the first build goes on
@@ -488,7 +558,7 @@ fn two_reissues_into_one_archive_never_run_at_once() {
     assert_eq!(
         second.stderr,
         format!(
-            "error: another run is archiving into `archive`; wait for it to finish (lock file `archive/.lock`)\n"
+            "error: another run is reading or writing `archive`; wait for it to finish (lock file `archive/.lock`)\n"
         )
     );
     drop(first.stdin.take());

@@ -3,11 +3,9 @@
 //! `verify` catches that a checksum alone would not (symbolic links, unreadable files, a wrong
 //! Payload-Oxum).
 
-mod common;
-
 use std::path::Path;
 
-use common::{Fixture, Run, files_under};
+use crate::common::{Fixture, Run, files_under, thousands};
 
 fn archive(fixture: &Fixture, extra: &[&str]) -> Run {
     let mut args = vec!["archive", "--output", "output", "--archive", "archive"];
@@ -80,7 +78,7 @@ fn a_manifest_listing_a_path_outside_its_folder_is_refused() {
         assert_eq!(
             run.stderr,
             format!(
-                "error: `output/2020-21/manifest.json` lists `{key}`, which is not a file of a publication (expected `letters/<name>.pdf`, `statistics.csv`, `statistics.json`, or a file of the site's index, data or assets)\n"
+                "error: `output/2020-21/manifest.json` lists `{key}`, which is not a file of a publication (expected `letters/<name>.pdf`, `statistics.csv`, `statistics.json`, or a file of the site)\n"
             )
         );
         assert!(!fixture.dir.path().join("archive/2020-21").exists());
@@ -89,7 +87,7 @@ fn a_manifest_listing_a_path_outside_its_folder_is_refused() {
     fixture
         .run(&["build"])
         .assert_status(0)
-        .assert_stderr_contains("lists `letters/../manifest.json`, which is not a file of a publication (expected `letters/<name>.pdf`, `statistics.csv`, `statistics.json`, or a file of the site's index, data or assets); every letter will be rebuilt");
+        .assert_stderr_contains("lists `letters/../manifest.json`, which is not a file of a publication (expected `letters/<name>.pdf`, `statistics.csv`, `statistics.json`, or a file of the site); every file will be made again");
     archive(&fixture, &[]).assert_status(0);
     assert!(
         !files_under(&fixture.dir.path().join("archive"))
@@ -224,6 +222,11 @@ fn verify_catches_links_a_payload_replaced_by_a_link_special_files_and_the_paylo
         .lines()
         .find_map(|l| l.strip_prefix("Payload-Oxum: "))
         .unwrap();
+    let (oxum_bytes, oxum_files) = oxum.split_once('.').unwrap();
+    let oxum = format!(
+        "{} bytes in {oxum_files} files",
+        thousands(oxum_bytes.parse().unwrap())
+    );
     // What the payload now holds: its plain files, not the links or the folder.
     let plain: Vec<u64> = walkdir::WalkDir::new(bag.join("data"))
         .into_iter()
@@ -238,8 +241,9 @@ fn verify_catches_links_a_payload_replaced_by_a_link_special_files_and_the_paylo
             "not a file archive/2020-21/data/letters/kent-county-council.pdf: a symbolic link, where the bag should have a file\n\
              not a file archive/2020-21/data/statistics.csv: a folder, where the bag should have a file\n\
              not a file archive/2020-21/data/letters/extra-link: a symbolic link, where the bag should have a file\n\
-             invalid  archive/2020-21/bag-info.txt: its Payload-Oxum is {oxum}, but the payload holds {payload} bytes in {files} files\n\
-             `archive/2020-21`: 4 problems of 23 files checked\n"
+             invalid  archive/2020-21/bag-info.txt: its Payload-Oxum says {oxum}, but the payload holds {} bytes in {files} files\n\
+             `archive/2020-21`: 4 problems in 23 files checked\n",
+            thousands(payload)
         )
     );
 }

@@ -1,11 +1,9 @@
 //! The sample generator: run from any folder, it writes a complete input folder equal to the
 //! committed `input/`, byte for byte, and that folder is valid.
 
-mod common;
-
 use std::process::Command;
 
-use common::{BIN, Run, files_under, repo, templates};
+use crate::common::{BIN, Run, files_under, repo, templates};
 
 const GENERATE: &str = env!("CARGO_BIN_EXE_generate-sample");
 

@@ -1,12 +1,12 @@
 //! Corrections: the manifest, `status`, incremental and interrupted builds, and the lock.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use common::{Fixture, Run, assert_manifest_true, correct_one_kent_decision, files_under};
+use crate::common::{
+    BOOKKEEPING, Fixture, Run, assert_manifest_true, correct_one_kent_decision, files_under,
+};
 
 /// Dates every file under `dir` far in the past and takes its [`snapshot`]: any file a later run
 /// writes then has another time, with no need to wait for the clock to move on.
@@ -22,10 +22,11 @@ fn dated_long_ago(dir: &Path) -> BTreeMap<String, (Vec<u8>, SystemTime)> {
     snapshot(dir)
 }
 
-/// Every file under `dir` with its bytes and modification time.
+/// Every file under `dir` with its bytes and modification time, but the tool's bookkeeping.
 fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, SystemTime)> {
     files_under(dir)
         .into_iter()
+        .filter(|file| !BOOKKEEPING.iter().any(|name| file.ends_with(name)))
         .map(|file| {
             let path = dir.join(&file);
             let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
@@ -136,14 +137,13 @@ fn a_correction_that_moves_the_group_average_makes_every_letter_printing_it_stal
 
 #[test]
 fn a_correction_on_the_sample_reissues_only_kent() {
-    let fixture = Fixture::new("sample");
-    fixture.run(&["build"]).assert_status(0);
+    let fixture = Fixture::sample_built();
     let before = dated_long_ago(&fixture.output());
     correct_one_kent_decision(&fixture, "Upheld", "Not upheld");
     let run = status(&fixture, false);
     assert_eq!(
         run.stdout,
-        "changed  letters/kent-county-council.pdf, site/councils/kent-county-council.html (Kent County Council)\n\
+        "changed  letters/kent-county-council.pdf, site/councils/kent-county-council.html, site/letters/kent-county-council.pdf (Kent County Council)\n\
         \x20        upheld rate 74% (40 of 54) → 72% (39 of 54)\n\
         \x20        satisfactory remedy rate 13% (5 of 40) → 13% (5 of 39)\n\
         \x20        decisions by outcome changed\n\
@@ -152,13 +152,13 @@ fn a_correction_on_the_sample_reissues_only_kent() {
         \x20        its content changed\n\
         changed  site/data/statistics.json\n\
         \x20        its content changed\n\
+        changed  site/index.html\n\
+        \x20        the figures it shows changed\n\
         changed  statistics.csv\n\
         \x20        its content changed\n\
         changed  statistics.json\n\
         \x20        its content changed\n\
-        changed  site/index.html\n\
-        \x20        the figures it shows, or the template, changed\n\
-        0 new, 1 changed, 0 orphaned; 338 up to date; 5 other files to write\n"
+        0 new, 1 changed, 0 to remove; 338 up to date; 5 other files to write\n"
     );
     fixture.run(&["build"]).assert_status(0);
     let changed = touched(&before, &snapshot(&fixture.output()));
@@ -209,13 +209,13 @@ fn status_lists_new_missing_altered_and_orphaned_letters() {
 }
 
 #[test]
-fn a_template_change_rebuilds_every_letter_and_leaves_the_statistics_alone() {
+fn a_template_change_rebuilds_what_reads_the_changed_file_and_leaves_the_statistics_alone() {
     let fixture = Fixture::new("small");
     let templates = fixture.dir.path().join("templates");
-    common::copy_dir(&common::templates(), &templates);
+    crate::common::copy_dir(&crate::common::templates(), &templates);
     let run = |args: &[&str]| {
         Run::of(
-            std::process::Command::new(common::BIN)
+            std::process::Command::new(crate::common::BIN)
                 .args(args)
                 .arg("--input")
                 .arg(fixture.input())
@@ -234,14 +234,14 @@ fn a_template_change_rebuilds_every_letter_and_leaves_the_statistics_alone() {
     std::fs::write(&palette, format!("{text}\n// A new shade is coming.\n")).unwrap();
     let status = run(&["status"]);
     assert!(
-        status.stdout.contains("changed  letters/kent-county-council.pdf, site/councils/kent-county-council.html (Kent County Council)\n         the template's files changed\n"),
+        status.stdout.contains("changed  letters/kent-county-council.pdf, site/councils/kent-county-council.html, site/letters/kent-county-council.pdf (Kent County Council)\n         the template's `palette.typ` changed\n"),
         "{}",
         status.stdout
     );
     assert!(
         status.stdout.ends_with(
-            "changed  site/index.html\n         the figures it shows, or the template, changed\n\
-             0 new, 6 changed, 0 orphaned; 0 up to date; 1 other file to write\n"
+            "changed  site/index.html\n         the template's `palette.typ` changed\n\
+             0 new, 6 changed, 0 to remove; 0 up to date; 1 other file to write\n"
         ),
         "{}",
         status.stdout
@@ -276,7 +276,7 @@ fn a_letter_whose_build_failed_is_listed_until_it_is_made() {
     fixture.run(&["build"]).assert_status(1);
     let run = status(&fixture, false);
     assert!(
-        run.stdout.contains("changed  letters/essex-county-council.pdf, site/councils/essex-county-council.html (Essex County Council)\n         the letter's file is not in the manifest: the build that made it failed or was interrupted\n"),
+        run.stdout.contains("changed  letters/essex-county-council.pdf, site/councils/essex-county-council.html, site/letters/essex-county-council.pdf (Essex County Council)\n         not in the manifest: the build that made it failed or was interrupted\n"),
         "{}",
         run.stdout
     );

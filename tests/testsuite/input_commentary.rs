@@ -1,17 +1,15 @@
 //! The `commentary/` folder: only regular files inside the input folder are read, and whatever
 //! else is there is reported rather than silently ignored or followed.
 
-mod common;
-
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Fixture, Run, templates};
+use crate::common::{Fixture, Run, templates};
 
 /// Runs `check` on the fixture, killing it if it has not finished in a minute (a `check` that
 /// opens a named pipe waits for a writer forever).
 fn check(fixture: &Fixture) -> Run {
-    let mut child = Command::new(common::BIN)
+    let mut child = Command::new(crate::common::BIN)
         .arg("check")
         .arg("--input")
         .arg(fixture.input())

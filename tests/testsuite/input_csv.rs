@@ -2,9 +2,7 @@
 //! over several lines, trailing empty rows — and the files that are not CSV at all. Every test
 //! runs `check` and compares the whole of what the user reads.
 
-mod common;
-
-use common::Fixture;
+use crate::common::Fixture;
 
 const DECISIONS_HEADER: &str =
     "case_ref,authority,decided,category,decision,remedied_by_authority,public_report";

@@ -10,15 +10,9 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
-use super::letter_file;
 use crate::input::Publication;
+use crate::layout::{self, STATISTICS_CSV, STATISTICS_JSON};
 use crate::stats::{Statistic, Statistics};
-
-pub(crate) const CSV_FILE: &str = "statistics.csv";
-pub(crate) const JSON_FILE: &str = "statistics.json";
-
-/// The files of a publication beside its letters, by name: what the manifest may list.
-pub(crate) const FILES: [&str; 2] = [CSV_FILE, JSON_FILE];
 
 /// Both statistics files as they are now: (name, bytes).
 pub(crate) fn render(
@@ -26,8 +20,8 @@ pub(crate) fn render(
     statistics: &Statistics,
 ) -> [(&'static str, Vec<u8>); 2] {
     [
-        (CSV_FILE, csv(publication, statistics)),
-        (JSON_FILE, json(publication, statistics)),
+        (STATISTICS_CSV, csv(publication, statistics)),
+        (STATISTICS_JSON, json(publication, statistics)),
     ]
 }
 
@@ -84,7 +78,7 @@ fn rows<'a>(publication: &'a Publication, statistics: &Statistics) -> Vec<Author
                 name: Cow::Borrowed(&authority.name),
                 kind: authority.kind.label(),
                 group: authority.kind.plural(),
-                letter: letter_file(&authority.slug),
+                letter: layout::letter(&authority.slug),
                 decisions: counts.decisions(),
                 upheld: counts.upheld(),
                 not_upheld: counts.outcome(O::NotUpheld),

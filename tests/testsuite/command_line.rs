@@ -1,23 +1,21 @@
 //! The command line as a user meets it: results into pipes that close early, the number of jobs,
 //! an output folder that cannot hold letters, and the wording of counts.
 
-mod common;
-
 use std::process::{Command, Stdio};
 
-use common::Fixture;
+use crate::common::Fixture;
 
 /// Runs `annual-review <args>` with its standard output closed before it writes anything, as
 /// `… | head -1` does once it has its line.
 fn into_a_closed_pipe(fixture: &Fixture, args: &[&str]) -> (Option<i32>, String) {
-    let mut command = Command::new(common::BIN);
+    let mut command = Command::new(crate::common::BIN);
     command.args(args).current_dir(fixture.dir.path());
     if matches!(args[0], "status" | "letter-data") {
         command
             .arg("--input")
             .arg(fixture.input())
             .arg("--templates")
-            .arg(common::templates());
+            .arg(crate::common::templates());
     }
     let mut child = command
         .stdout(Stdio::piped())

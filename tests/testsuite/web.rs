@@ -2,13 +2,11 @@
 //! markup on a page or the index, the site is self-contained, and it is reproducible. (Valid
 //! HTML and accessibility in a real browser: .ci/web-checks.)
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::Fixture;
-use common::pdf::pdf_text;
+use crate::common::Fixture;
+use crate::common::pdf::pdf_text;
 
 /// The text of the page's `<main>` as it shows: tags dropped (a block's edges separate words, an
 /// inline element's do not), entities decoded, every run of whitespace one space. Left out: the
@@ -150,9 +148,8 @@ fn site(fixture: &Fixture) -> std::path::PathBuf {
 
 #[test]
 fn every_letters_page_says_the_same_words_as_its_pdf() {
-    let fixture = Fixture::new("sample");
-    fixture.run(&["build"]).assert_status(0);
-    let pages = common::files_under(&site(&fixture).join("councils"));
+    let fixture = Fixture::sample_built();
+    let pages = crate::common::files_under(&site(&fixture).join("councils"));
     assert_eq!(pages.len(), 339);
     let mut differing = Vec::new();
     for page in &pages {
@@ -227,7 +224,7 @@ fn the_site_is_self_contained() {
     let fixture = Fixture::new("small");
     fixture.run(&["build"]).assert_status(0);
     let site = site(&fixture);
-    for page in common::files_under(&site)
+    for page in crate::common::files_under(&site)
         .into_iter()
         .filter(|p| p.ends_with(".html"))
     {
@@ -262,47 +259,4 @@ fn the_site_is_self_contained() {
         );
     }
     assert!(Path::new(&site.join("assets/style.css")).exists());
-}
-
-/// The benchmark's switch (`ANNUAL_REVIEW_BENCH_WITHOUT_WEB=1`) times the batch without the web
-/// edition: no page or index is compiled, the build says so, and it leaves nothing a later build
-/// would take for current — `status` names every letter and why, and the next build makes every
-/// letter and page again.
-#[test]
-fn the_benchmarks_switch_leaves_out_the_web_edition_and_is_undone_by_the_next_build() {
-    let fixture = Fixture::new("small");
-    let run = fixture.run_with_env(&["build"], &[("ANNUAL_REVIEW_BENCH_WITHOUT_WEB", "1")]);
-    run.assert_status(0);
-    common::assert_contains(
-        &run.stderr,
-        "ANNUAL_REVIEW_BENCH_WITHOUT_WEB is set, for the benchmark: the letters' web pages were left empty, the site's index was not made, and the manifest records the letters as made from no real inputs, so the next build makes them all again",
-    );
-    let pages = common::files_under(&site(&fixture).join("councils"));
-    assert!(!pages.is_empty());
-    for page in &pages {
-        let bytes = std::fs::read(site(&fixture).join("councils").join(page)).unwrap();
-        assert!(bytes.is_empty(), "{page} was compiled");
-    }
-    assert!(!site(&fixture).join("index.html").exists());
-    let letters = common::files_under(&fixture.letters());
-    assert_eq!(letters.len(), pages.len());
-    let status = fixture.run(&["status"]);
-    status.assert_status(0);
-    assert_eq!(
-        status
-            .stdout
-            .matches("\n         its web page was left out for the benchmark\n")
-            .count(),
-        letters.len(),
-        "{}",
-        status.stdout
-    );
-
-    fixture.run(&["build"]).assert_status(0);
-    for page in &pages {
-        let html = std::fs::read_to_string(site(&fixture).join("councils").join(page)).unwrap();
-        assert!(html.starts_with("<!DOCTYPE html>"), "{page} is still empty");
-    }
-    assert!(site(&fixture).join("index.html").exists());
-    common::assert_manifest_true(&fixture.output().join("2020-21"));
 }

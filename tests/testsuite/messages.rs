@@ -2,9 +2,7 @@
 //! on a good one, and `letter-data`, as snapshots (insta; `cargo insta review`, or
 //! `INSTA_UPDATE=always`, after a deliberate change — then read the `.snap` diff before committing).
 
-mod common;
-
-use common::Fixture;
+use crate::common::Fixture;
 
 #[test]
 fn an_input_folder_with_every_kind_of_mistake_is_reported_whole() {
@@ -12,11 +10,10 @@ fn an_input_folder_with_every_kind_of_mistake_is_reported_whole() {
     let run = fixture.run(&["check"]);
     run.assert_status(2);
     assert_eq!(run.stdout, "");
-    insta::assert_snapshot!(
-        fixture
-            .masked(&run.stderr)
-            .replace(&common::templates().display().to_string(), "[TEMPLATES]")
-    );
+    insta::assert_snapshot!(fixture.masked(&run.stderr).replace(
+        &crate::common::templates().display().to_string(),
+        "[TEMPLATES]"
+    ));
 }
 
 #[test]
@@ -47,7 +44,7 @@ fn letter_data_writes_every_letters_data_and_commentary() {
     assert_eq!(run.stderr, "wrote the data of 6 letters in `data`\n");
     let data = fixture.dir.path().join("data");
     assert_eq!(
-        common::files_under(&data),
+        crate::common::files_under(&data),
         [
             "brighton-and-hove-draft.json",
             "cambridge-city-council.json",
