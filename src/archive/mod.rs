@@ -19,8 +19,8 @@ mod bag;
 mod staging;
 mod verify;
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
@@ -30,12 +30,11 @@ use self::staging::Staging;
 pub(crate) use self::verify::{Finding, verify};
 use crate::exit::{self, Exit};
 use crate::files::{self, Batch, CopyError, Lock, LockError, WriteError};
-use crate::fresh;
-use crate::layout;
+use crate::fresh::{self, Freshness, OnDisk, Reason};
+use crate::layout::{self, Edition};
 use crate::manifest::{self, Manifest, Stamps};
 use crate::numbers::{count, thousands};
-use crate::plan::{self, Plan, PrepareError};
-use crate::status::{self, Change, StatusReport};
+use crate::plan::{self, Owner, Plan, PrepareError, Prepared};
 use crate::year_folder::{OutputError, YearFolder};
 
 /// The archive folder's lock file, beside the bags.
@@ -229,12 +228,7 @@ pub(crate) fn archive(options: &ArchiveOptions) -> Result<Archived, ArchiveError
         &Stamps::read(folder.dir()),
         folder.dir(),
     );
-    check_complete(&status::report(
-        &prepared,
-        &plan,
-        &freshness,
-        folder.dir().to_path_buf(),
-    ))?;
+    check_complete(&prepared, &plan, &freshness, folder.dir())?;
     let payload = payload(&folder, &manifest)?;
 
     let bag = files::contained(&options.archive, &year).map_err(|source| OutputError::Year {
@@ -280,79 +274,118 @@ pub(crate) fn archive(options: &ArchiveOptions) -> Result<Archived, ArchiveError
 /// current, or no longer in the register; other files (statistics, the site's index, data and
 /// assets) not built from the current input or no longer made; or files in its site that the tool
 /// did not make (they would be published with it, and not archived).
-fn check_complete(report: &StatusReport) -> Result<(), ArchiveError> {
-    let foreign: Vec<&String> = report
-        .not_ours
+fn check_complete(
+    prepared: &Prepared,
+    plan: &Plan,
+    freshness: &Freshness,
+    year_dir: &Path,
+) -> Result<(), ArchiveError> {
+    let in_site = |file: &&String| file.starts_with(&format!("{}/", layout::SITE_DIR));
+    let foreign: Vec<&String> = freshness
+        .foreign
         .iter()
-        .filter(|file| file.starts_with(&format!("{}/", layout::SITE_DIR)))
+        .chain(
+            freshness
+                .removals
+                .iter()
+                .filter(|(_, removal)| removal.on_disk == OnDisk::Changed)
+                .map(|(file, _)| file),
+        )
+        .filter(in_site)
         .collect();
-    if report.letters.is_empty() && report.files.is_empty() && foreign.is_empty() {
+    let removals: Vec<&String> = freshness
+        .removals
+        .iter()
+        .filter(|(_, removal)| removal.on_disk != OnDisk::Changed)
+        .map(|(file, _)| file)
+        .collect();
+    if freshness.stale.is_empty() && removals.is_empty() && foreign.is_empty() {
         return Ok(());
     }
-    const SHOWN: usize = 10;
-    let mut missing = Vec::new();
-    for (change, one, many) in [
-        (Change::New, "is not built", "are not built"),
+    // The councils' letters, in register order: never built, or not current.
+    let (mut not_built, mut not_current) = (BTreeSet::new(), BTreeSet::new());
+    let mut lines = Vec::new();
+    for (file, reasons) in &freshness.stale {
+        match plan.files[file].owner {
+            Owner::Council(index) if reasons.iter().all(|r| *r == Reason::NotBuilt) => {
+                not_built.insert(index);
+            }
+            Owner::Council(index) => {
+                not_current.insert(index);
+            }
+            Owner::Publication => lines.push(format!(
+                "  `{file}` {}",
+                if reasons.iter().all(|r| *r == Reason::NotBuilt) {
+                    "is not built"
+                } else {
+                    "is not current with the input"
+                }
+            )),
+        }
+    }
+    let letter = |index: usize| Edition::Letter.file(&prepared.publication.authorities[index].slug);
+    let no_longer: BTreeSet<String> = removals
+        .iter()
+        .filter_map(|file| layout::classify(file)?.slug().map(layout::letter))
+        .collect();
+    let mut councils = Vec::new();
+    for (letters, one, many) in [
         (
-            Change::Changed,
+            not_built
+                .difference(&not_current)
+                .map(|&i| letter(i))
+                .collect::<Vec<_>>(),
+            "is not built",
+            "are not built",
+        ),
+        (
+            not_current.iter().map(|&i| letter(i)).collect(),
             "is not current with the input",
             "are not current with the input",
         ),
         (
-            Change::Remove,
+            no_longer.into_iter().collect(),
             "is no longer in authorities.csv",
             "are no longer in authorities.csv",
         ),
     ] {
-        let files: Vec<String> = report
-            .letters
-            .iter()
-            .filter(|entry| entry.change == change)
-            .map(|entry| {
-                entry
-                    .files
-                    .iter()
-                    .find(|file| layout::classify(file).is_some_and(|kind| kind.name() == "letter"))
-                    .unwrap_or(&entry.files[0])
-                    .clone()
-            })
-            .collect();
-        if files.is_empty() {
+        if letters.is_empty() {
             continue;
         }
-        let shown: Vec<String> = files.iter().take(SHOWN).map(|f| format!("`{f}`")).collect();
-        let more = if files.len() > SHOWN {
-            format!(" and {} more", thousands(files.len() - SHOWN))
+        const SHOWN: usize = 10;
+        let shown: Vec<String> = letters
+            .iter()
+            .take(SHOWN)
+            .map(|f| format!("`{f}`"))
+            .collect();
+        let more = if letters.len() > SHOWN {
+            format!(" and {} more", thousands(letters.len() - SHOWN))
         } else {
             String::new()
         };
-        missing.push(format!(
+        councils.push(format!(
             "  {} {}: {}{more}",
-            count(files.len(), "letter"),
-            if files.len() == 1 { one } else { many },
+            count(letters.len(), "letter"),
+            if letters.len() == 1 { one } else { many },
             shown.join(", ")
         ));
     }
-    for file in &report.files {
-        missing.push(format!(
-            "  `{}` {}",
-            file.file,
-            match file.change {
-                Change::New => "is not built",
-                Change::Changed => "is not current with the input",
-                Change::Remove => "is no longer part of the publication",
-            }
-        ));
-    }
-    for file in foreign {
-        missing.push(format!(
+    lines.extend(
+        removals
+            .iter()
+            .filter(|file| layout::classify(file).is_some_and(|kind| kind.slug().is_none()))
+            .map(|file| format!("  `{file}` is no longer part of the publication")),
+    );
+    lines.extend(foreign.iter().map(|file| {
+        format!(
             "  `{file}` is in the site but was not made by annual-review; it would be published and not archived"
-        ));
-    }
+        )
+    }));
+    councils.extend(lines);
     Err(ArchiveError::Incomplete {
-        year: report.year.clone(),
-        year_dir: report.year_dir.clone(),
-        missing: missing.join("\n"),
+        year: plan.year.clone(),
+        year_dir: year_dir.to_path_buf(),
+        missing: councils.join("\n"),
     })
 }
 

@@ -51,12 +51,12 @@ pub(crate) enum LetterFailure {
     #[error("{}", .0.join("\n"))]
     Typst(Vec<String>),
     #[error(
-        "it took longer than the time limit of {} and was stopped; look for a loop that never ends in its commentary (or raise the limit with --letter-time-limit)",
+        "it took longer than the time limit of {} and was stopped; look for a loop that never ends in a commentary or the template (or raise the limit with --letter-time-limit)",
         seconds(*.0)
     )]
     TimedOut(Duration),
     #[error(
-        "it needed more than the memory limit of {} MiB and was stopped; look for a loop that builds ever larger values in its commentary (or raise the limit with --letter-memory-limit)",
+        "it needed more than the memory limit of {} MiB and was stopped; look for a loop that builds ever larger values in a commentary or the template (or raise the limit with --letter-memory-limit)",
         .0 >> 20
     )]
     OutOfMemory(u64),

@@ -1,34 +1,7 @@
 //! The command line as a user meets it: results into pipes that close early, the number of jobs,
 //! an output folder that cannot hold letters, and the wording of counts.
 
-use std::process::{Command, Stdio};
-
-use crate::common::Fixture;
-
-/// Runs `annual-review <args>` with its standard output closed before it writes anything, as
-/// `… | head -1` does once it has its line.
-fn into_a_closed_pipe(fixture: &Fixture, args: &[&str]) -> (Option<i32>, String) {
-    let mut command = Command::new(crate::common::BIN);
-    command.args(args).current_dir(fixture.dir.path());
-    if matches!(args[0], "status" | "letter-data") {
-        command
-            .arg("--input")
-            .arg(fixture.input())
-            .arg("--templates")
-            .arg(crate::common::templates());
-    }
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let output = child.wait_with_output().unwrap();
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+use crate::common::{Fixture, into_a_closed_pipe};
 
 #[test]
 fn results_into_a_pipe_that_closes_early_end_quietly() {

@@ -41,44 +41,10 @@ fn every_problem_of_the_extract_is_reported_in_one_run() {
         "case_ref,authority,recorded,outcome\n19 000 001,E10000016,2020-05-01,complied partly\n",
     );
     let stderr = refused(&fixture);
-    let decisions = fixture.shown("decisions.csv");
-    let compliance = fixture.shown("compliance.csv");
-    for expected in [
-        format!(
-            "{decisions}:2:5: column `decision`: found `Upheldd`, expected one of `Upheld`, `Not upheld`, `Advice given`, `Closed after initial enquiries`, `Incomplete/Invalid`, `Referred back for local resolution`\n  hint: did you mean `Upheld`?"
-        ),
-        format!(
-            "{decisions}:3:2: column `authority`: found `Kent Count Council`, expected the code or exact name of an authority in authorities.csv\n  hint: did you mean `Kent County Council`?"
-        ),
-        format!(
-            "{decisions}:4:3: column `decided`: found `2021-02-30`, expected a real calendar date YYYY-MM-DD"
-        ),
-        format!(
-            "{decisions}:5:3: column `decided`: found `2021-04-02`, expected a date inside the reporting period 2020-04-01 to 2021-03-31"
-        ),
-        format!(
-            "{decisions}:6:1: column `case_ref`: found `20 000 001` again (first on line 2), expected a unique case reference"
-        ),
-        format!(
-            "{decisions}:7:6: column `remedied_by_authority`: found `yes` on a `Not upheld` decision, expected `yes` only on an `Upheld` decision"
-        ),
-        format!(
-            "{decisions}:8:3: column `decided`: found `01/06/2020`, expected a date YYYY-MM-DD"
-        ),
-        format!(
-            "{decisions}:8:6: column `remedied_by_authority`: found `maybe`, expected `yes`, `no` or empty"
-        ),
-        format!("{decisions}:9: found 4 fields, expected 7 as in the header row"),
-        format!(
-            "{compliance}:2:4: column `outcome`: found `complied partly`, expected one of `complied`, `complied late`, `not complied`"
-        ),
-        "error: the input has 10 problems; nothing was written".to_string(),
-    ] {
-        assert!(
-            stderr.contains(&expected),
-            "stderr lacks\n{expected}\n---\n{stderr}"
-        );
-    }
+    insta::assert_snapshot!(fixture.masked(&stderr).replace(
+        &crate::common::templates().display().to_string(),
+        "[TEMPLATES]"
+    ));
 }
 
 #[test]
@@ -98,74 +64,39 @@ fn register_and_settings_problems_are_reported_together() {
             .replace("annual-review-2021", "annual-review-2099"),
     );
     fixture.write("commentary/E99999999.typ", "Some words.");
+    // No decisions of councils the register above lacks: their references would say so too.
+    fixture.write("decisions.csv", DECISIONS_HEADER);
+    fixture.write("compliance.csv", "case_ref,authority,recorded,outcome\n");
     let stderr = refused(&fixture);
-    let authorities = fixture.shown("authorities.csv");
-    let publication = fixture.shown("publication.toml");
-    let commentary = fixture.shown("commentary/E99999999.typ");
-    for expected in [
-        format!(
-            "{authorities}:3:1: column `code`: found `E10000016` again (first on line 2), expected a unique code"
-        ),
-        format!(
-            "{authorities}:3:3: column `type`: found `County Councill`, expected one of `County Council`, `District Council`, `Metropolitan Borough`, `Unitary Council`, `London Borough`\n  hint: did you mean `County Council`?"
-        ),
-        format!(
-            "{authorities}:4:2: column `name`: found `Kent County Council` again (first on line 2), expected a unique name"
-        ),
-        format!(
-            "{authorities}:4:4: column `recipient`: found an empty value, expected who the letter is addressed to"
-        ),
-        format!(
-            "{publication}:7:12: `template`: found `annual-review-2099`, expected a folder with a main.typ in"
-        ),
-        "(available: `annual-review-2021`)\n  hint: did you mean `annual-review-2021`?".to_string(),
-        format!(
-            "{commentary}: found commentary for `E99999999`, expected a file named after an authority's code in authorities.csv"
-        ),
-    ] {
-        assert!(
-            stderr.contains(&expected),
-            "stderr lacks\n{expected}\n---\n{stderr}"
-        );
-    }
+    insta::assert_snapshot!(fixture.masked(&stderr).replace(
+        &crate::common::templates().display().to_string(),
+        "[TEMPLATES]"
+    ));
 }
 
 #[test]
 fn malformed_settings_name_the_line_and_column() {
-    let fixture = Fixture::new("small");
-    fixture.write(
-        "publication.toml",
-        fixture
-            .read("publication.toml")
-            .replace("period_end = 2021-03-31", "period_end = 2021-03-31x"),
-    );
-    let stderr = refused(&fixture);
-    let publication = fixture.shown("publication.toml");
-    assert!(stderr.contains(&format!("{publication}:4:")), "{stderr}");
-
-    let fixture = Fixture::new("small");
-    fixture.write(
-        "publication.toml",
-        fixture
-            .read("publication.toml")
-            .replace("mean-of-rates", "median"),
-    );
-    let stderr = refused(&fixture);
-    let publication = fixture.shown("publication.toml");
-    assert!(
-        stderr.contains(&format!(
-            "{publication}:8:11: unknown variant `median`, expected `mean-of-rates` or `pooled`"
-        )),
-        "{stderr}"
-    );
-
-    let fixture = Fixture::new("small");
-    fixture.write(
-        "publication.toml",
-        format!("{}\ntemplte = \"x\"\n", fixture.read("publication.toml")),
-    );
-    let stderr = refused(&fixture);
-    assert!(stderr.contains("unknown field `templte`"), "{stderr}");
+    for (case, from, to) in [
+        (
+            "a_malformed_date",
+            "period_end = 2021-03-31",
+            "period_end = 2021-03-31x",
+        ),
+        ("an_unknown_average", "mean-of-rates", "median"),
+        (
+            "a_misspelt_key",
+            "[signatory]",
+            "templte = \"x\"\n[signatory]",
+        ),
+    ] {
+        let fixture = Fixture::new("small");
+        fixture.write(
+            "publication.toml",
+            fixture.read("publication.toml").replace(from, to),
+        );
+        let stderr = refused(&fixture);
+        insta::assert_snapshot!(case, fixture.masked(&stderr));
+    }
 }
 
 #[test]
@@ -177,18 +108,7 @@ fn missing_files_and_columns_are_named() {
         "case_ref,authority,decided,category,outcome\n",
     );
     let stderr = refused(&fixture);
-    let decisions = fixture.shown("decisions.csv");
-    let compliance = fixture.shown("compliance.csv");
-    assert!(
-        stderr.contains(&format!(
-            "{compliance}: file not found, expected a CSV file with a header row"
-        )),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains(&format!("{decisions}:1: missing columns `decision`, `remedied_by_authority`, `public_report`; the header has `case_ref`, `authority`, `decided`, `category`, `outcome`")),
-        "{stderr}"
-    );
+    insta::assert_snapshot!(fixture.masked(&stderr));
 }
 
 #[test]
@@ -199,23 +119,15 @@ fn invalid_utf8_is_reported_at_its_field() {
     fixture.write("authorities.csv", bytes);
     fixture.write("commentary/E10000016.typ", b"Fine line.\nBad \xFF byte.\n");
     let stderr = refused(&fixture);
-    let authorities = fixture.shown("authorities.csv");
-    let commentary = fixture.shown("commentary/E10000016.typ");
-    assert!(stderr.contains(&format!("{authorities}:8:2: column `name`: found invalid UTF-8 (byte 0xE9 after `Caf`), expected UTF-8 text")), "{stderr}");
-    assert!(
-        stderr.contains(&format!(
-            "{commentary}:2:5: found invalid UTF-8, expected UTF-8 text"
-        )),
-        "{stderr}"
-    );
+    insta::assert_snapshot!(fixture.masked(&stderr));
 }
 
 #[test]
 fn an_unknown_authority_on_the_command_line_is_refused_with_a_suggestion() {
     let fixture = Fixture::new("small");
     let run = fixture.run(&["build", "--authority", "Kent Conty Council"]);
-    run.assert_status(2)
-        .assert_stderr_contains("error: no authority `Kent Conty Council` in authorities.csv\n  hint: did you mean `Kent County Council`?");
+    run.assert_status(2);
+    insta::assert_snapshot!(run.stderr);
     assert!(!fixture.output().exists());
 }
 

@@ -271,7 +271,7 @@ fn a_runaway_commentary_is_stopped_at_the_time_limit_and_the_others_are_written(
     assert!(
         run.stderr.starts_with(
             "error: the letter to Essex County Council (`E10000012`) failed:\n  \
-             it took longer than the time limit of 1 second and was stopped; look for a loop that never ends in its commentary (or raise the limit with --letter-time-limit)\n\
+             it took longer than the time limit of 1 second and was stopped; look for a loop that never ends in a commentary or the template (or raise the limit with --letter-time-limit)\n\
              wrote 5 letters and their web pages in `"
         ),
         "{}",
@@ -304,7 +304,7 @@ fn a_commentary_that_eats_memory_is_stopped_at_the_memory_limit_and_the_others_a
     assert!(
         run.stderr.starts_with(
             "error: the letter to Cambridge City Council (`E07000008`) failed:\n  \
-             it needed more than the memory limit of 300 MiB and was stopped; look for a loop that builds ever larger values in its commentary (or raise the limit with --letter-memory-limit)\n\
+             it needed more than the memory limit of 300 MiB and was stopped; look for a loop that builds ever larger values in a commentary or the template (or raise the limit with --letter-memory-limit)\n\
              wrote 5 letters and their web pages in `"
         ),
         "{}",

@@ -4,9 +4,11 @@
 mod common;
 
 mod archive;
+mod catalogue;
 mod command_line;
 mod corrections;
 mod crashes;
+mod defects;
 mod input_commentary;
 mod input_csv;
 mod input_errors;

@@ -6,7 +6,7 @@ pub mod pdf;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_annual-review");
@@ -82,9 +82,19 @@ impl Fixture {
         std::fs::read_to_string(self.input().join(file)).unwrap()
     }
 
+    /// The fixture's own copy of the repository's templates, made on first use: from then on every
+    /// run uses it, so a test may change it.
+    pub fn templates(&self) -> PathBuf {
+        let own = self.dir.path().join("templates");
+        if !own.exists() {
+            copy_dir(&templates(), &own);
+        }
+        own
+    }
+
     /// Runs `annual-review <args>` in the fixture's folder; every command but `verify` also gets
-    /// the fixture's `--input` and the repository's `--templates`, and `build` and `status` the
-    /// fixture's `--output`.
+    /// the fixture's `--input` and `--templates` (its own copy if it made one, the repository's
+    /// otherwise), and `build` and `status` the fixture's `--output`.
     pub fn run(&self, args: &[&str]) -> Run {
         self.run_with_env(args, &[])
     }
@@ -97,11 +107,12 @@ impl Fixture {
             args.first(),
             Some(&"build" | &"status" | &"archive" | &"check" | &"letter-data")
         ) {
+            let own = self.dir.path().join("templates");
             command
                 .arg("--input")
                 .arg(self.input())
                 .arg("--templates")
-                .arg(templates());
+                .arg(if own.exists() { own } else { templates() });
         }
         if matches!(args.first(), Some(&"build" | &"status")) {
             command.arg("--output").arg(self.output());
@@ -113,6 +124,31 @@ impl Fixture {
                 .expect("the binary runs"),
         )
     }
+}
+
+/// Runs `annual-review <args>` with its standard output closed before it writes anything, as
+/// `… | head -1` does once it has its line.
+pub fn into_a_closed_pipe(fixture: &Fixture, args: &[&str]) -> (Option<i32>, String) {
+    let mut command = Command::new(BIN);
+    command.args(args).current_dir(fixture.dir.path());
+    if matches!(args[0], "status" | "letter-data") {
+        command
+            .arg("--input")
+            .arg(fixture.input())
+            .arg("--templates")
+            .arg(templates());
+    }
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 /// What a run of the binary did.
