@@ -42,6 +42,9 @@ mod stats;
 mod status;
 mod year_folder;
 
+#[cfg(test)]
+mod tests;
+
 /// The tool's name and version, as recorded in manifests, bags and PDFs.
 pub(crate) const TOOL: &str = concat!("annual-review ", env!("CARGO_PKG_VERSION"));
 

@@ -137,7 +137,10 @@ pub(crate) fn compile_editions_in_threads(
 }
 
 /// Compiles a letter's world into pages, titled; warnings count as errors.
-fn paged(world: &DocumentWorld, document: &Document) -> Result<PagedDocument, RenderError> {
+pub(crate) fn paged(
+    world: &DocumentWorld,
+    document: &Document,
+) -> Result<PagedDocument, RenderError> {
     let mut pdf: PagedDocument = compile_strictly(world, |_| false)?;
     pdf.info_mut().title = Some(document.title.as_str().into());
     Ok(pdf)
@@ -235,150 +238,5 @@ fn locate(world: &DocumentWorld, span: impl Into<DiagSpan>) -> String {
     match lines.and_then(|lines| lines.byte_to_line_column(range.start)) {
         Some((line, column)) => format!("{name}:{}:{}", line + 1, column + 1),
         None => name,
-    }
-}
-
-/// The sample's letter to `code`, as the build plans it: for the tests.
-#[cfg(test)]
-fn sample_letter(prepared: &crate::plan::Prepared, code: &str) -> Document {
-    let index = prepared
-        .publication
-        .authorities
-        .iter()
-        .position(|a| a.code == code)
-        .unwrap();
-    let mut plan = crate::plan::Plan::of(prepared);
-    plan.documents.swap_remove(index).document
-}
-
-/// A letter's PDF compiles with Typst's library as the plain `typst` command line has it, without
-/// the HTML feature, as the README promises template authors: nothing the PDF's files make when
-/// they are imported may need `html`, which only the web page's side of the template may use.
-#[cfg(test)]
-mod without_html {
-    use std::path::PathBuf;
-
-    use super::*;
-    use crate::plan;
-
-    #[test]
-    fn kents_pdf_compiles_without_the_html_feature() {
-        let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let prepared = plan::prepare(&repo.join("input"), &repo.join("typst-templates")).unwrap();
-        let folder = repo.join("typst-templates/annual-review-2021");
-        let template = Template::load(&folder).unwrap().without_html();
-        let letter = sample_letter(&prepared, "E10000016");
-        let world = DocumentWorld::new(&template, &letter, Edition::Letter);
-        let problems = paged(&world, &letter).err().map(|e| e.to_string());
-        assert_eq!(problems, None);
-    }
-}
-
-/// The pages look as they did when their reference images were made: Kent's three pages and
-/// the Isles of Scilly's statistics page, rendered to pixels in this process (typst-render draws
-/// the same document Typst exports) and compared with `tests/visual/*.png` within a small
-/// tolerance. `UPDATE_VISUAL=1` writes new references instead; look at them before committing.
-#[cfg(test)]
-mod visual {
-    use std::path::{Path, PathBuf};
-
-    use super::*;
-    use crate::plan::{self, Prepared};
-
-    /// Pixels per point: 1.5 draws an A4 page 893 pixels wide, enough to see a misplaced line.
-    const SCALE: f32 = 1.5;
-    /// A pixel differs when a channel moves by more than this.
-    const CHANNEL_TOLERANCE: u8 = 24;
-    /// The page differs when more than this share of its pixels do.
-    const PIXEL_TOLERANCE: f64 = 0.0005;
-
-    fn repo() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-    }
-
-    fn pages_of(prepared: &Prepared, code: &str) -> Vec<tiny_skia::Pixmap> {
-        let letter = sample_letter(prepared, code);
-        let world = DocumentWorld::new(&prepared.template, &letter, Edition::Letter);
-        let document = paged(&world, &letter).unwrap();
-        let options = typst_render::RenderOptions {
-            pixel_per_pt: typst::utils::Scalar::new(SCALE.into()),
-            render_bleed: false,
-        };
-        document
-            .pages()
-            .iter()
-            .map(|page| typst_render::render(page, &options))
-            .collect()
-    }
-
-    /// The share of pixels that differ, or why the images cannot be compared.
-    fn difference(actual: &tiny_skia::Pixmap, reference: &Path) -> Result<f64, String> {
-        let reference = tiny_skia::Pixmap::load_png(reference).map_err(|e| e.to_string())?;
-        if (reference.width(), reference.height()) != (actual.width(), actual.height()) {
-            return Err(format!(
-                "{}×{} pixels, the reference {}×{}",
-                actual.width(),
-                actual.height(),
-                reference.width(),
-                reference.height()
-            ));
-        }
-        let differing = actual
-            .data()
-            .chunks(4)
-            .zip(reference.data().chunks(4))
-            .filter(|(a, b)| {
-                a.iter()
-                    .zip(*b)
-                    .any(|(x, y)| x.abs_diff(*y) > CHANNEL_TOLERANCE)
-            })
-            .count();
-        Ok(differing as f64 / (actual.width() * actual.height()) as f64)
-    }
-
-    #[test]
-    fn kent_and_the_isles_of_scilly_look_as_they_did() {
-        let prepared =
-            plan::prepare(&repo().join("input"), &repo().join("typst-templates")).unwrap();
-        let kent = pages_of(&prepared, "E10000016");
-        assert_eq!(kent.len(), 3, "Kent's letter has three pages");
-        let scilly = pages_of(&prepared, "E06000053");
-        let pages = [
-            ("kent-page-1", &kent[0]),
-            ("kent-page-2", &kent[1]),
-            ("kent-page-3", &kent[2]),
-            ("scilly-statistics", scilly.last().unwrap()),
-        ];
-        let update = std::env::var_os("UPDATE_VISUAL").is_some();
-        let actual_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/visual");
-        let mut failures = Vec::new();
-        for (name, page) in pages {
-            let reference = repo().join("tests/visual").join(format!("{name}.png"));
-            if update {
-                page.save_png(&reference).unwrap();
-                continue;
-            }
-            match difference(page, &reference) {
-                Ok(share) if share <= PIXEL_TOLERANCE => {}
-                outcome => {
-                    std::fs::create_dir_all(&actual_dir).unwrap();
-                    let actual = actual_dir.join(format!("{name}.png"));
-                    page.save_png(&actual).unwrap();
-                    failures.push(format!(
-                        "{name}: {} (now: {})",
-                        match outcome {
-                            Ok(share) => format!("{:.3}% of the pixels differ", share * 100.0),
-                            Err(why) => why,
-                        },
-                        actual.display()
-                    ));
-                }
-            }
-        }
-        assert!(
-            failures.is_empty(),
-            "pages differ from tests/visual/ (look at them; if the change is meant, run with UPDATE_VISUAL=1 and look again):\n{}",
-            failures.join("\n")
-        );
     }
 }
