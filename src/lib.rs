@@ -51,7 +51,8 @@ pub(crate) const TOOL: &str = concat!("annual-review ", env!("CARGO_PKG_VERSION"
 /// The names the input contract fixes, for the sample generator.
 pub mod contract {
     pub use crate::input::{
-        AUTHORITY_COLUMNS, AuthorityType, COMPLIANCE_COLUMNS, DECISION_COLUMNS,
+        AUTHORITY_COLUMNS, AUTHORITY_OPTIONAL_COLUMNS, AuthorityType, COMPLIANCE_COLUMNS,
+        DECISION_COLUMNS,
     };
 }
 

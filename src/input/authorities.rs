@@ -17,17 +17,23 @@ use icu_properties::props::DefaultIgnorableCodePoint;
 use rustc_hash::FxHashMap;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
-use super::problems::Problems;
+use super::problems::{Problem, Problems};
 use super::table::{Row, Table};
-use super::{Authority, AuthorityType};
+use super::{Authority, AuthorityType, CopyTo};
 
 /// The columns `authorities.csv` must have.
 pub const COLUMNS: &[&str] = &["code", "name", "type", "recipient", "recipient_title"];
+/// The columns `authorities.csv` may have: the residents (required when a figure is per
+/// resident), the recipient's e-mail addresses, and the people a copy of the letter goes to.
+pub const OPTIONAL_COLUMNS: &[&str] = &["population", "email", "copies"];
 const CODE: usize = 0;
 pub(super) const NAME: usize = 1;
 const TYPE: usize = 2;
 pub(super) const RECIPIENT: usize = 3;
 pub(super) const RECIPIENT_TITLE: usize = 4;
+const POPULATION: usize = 5;
+const EMAIL: usize = 6;
+pub(super) const COPIES: usize = 7;
 
 /// The most characters of a name that its file name keeps: well inside the 255 bytes a file
 /// name may have, with room for the temporary name it is first written under.
@@ -67,7 +73,9 @@ struct Owner {
     other: Option<String>,
 }
 
-pub(crate) fn load(path: &Path, problems: &mut Problems) -> Register {
+/// Reads the register. `population_for` says why every authority must have a population, when a
+/// figure is per resident.
+pub(crate) fn load(path: &Path, population_for: Option<&str>, problems: &mut Problems) -> Register {
     let mut register = Register {
         authorities: Vec::new(),
         path: path.to_path_buf(),
@@ -76,11 +84,23 @@ pub(crate) fn load(path: &Path, problems: &mut Problems) -> Register {
         causes: Vec::new(),
         read: false,
     };
-    let Some(table) = Table::open(path, COLUMNS, problems) else {
+    let Some(table) = Table::open(path, COLUMNS, OPTIONAL_COLUMNS, problems) else {
         return register;
     };
     register.read = true;
-    register.fields = (0..COLUMNS.len()).map(|c| table.field_number(c)).collect();
+    register.fields = (0..COLUMNS.len() + OPTIONAL_COLUMNS.len())
+        .map(|c| table.field_number(c))
+        .collect();
+    let population_for = match population_for {
+        Some(why) if !table.has(POPULATION) => {
+            problems.push(Problem::new(
+                table.header_location(),
+                format!("missing column `population`, which {why}"),
+            ));
+            None
+        }
+        why => why,
+    };
     let mut keys: HashMap<String, Owner> = HashMap::new();
     let mut slugs: HashMap<String, (u64, String)> = HashMap::new();
     table.for_each_row(problems, |row, problems| {
@@ -104,6 +124,12 @@ pub(crate) fn load(path: &Path, problems: &mut Problems) -> Register {
             "the recipient's title, e.g. `Chief Executive`",
             problems,
         );
+        let population = population(row, population_for, problems);
+        let email = list(row, EMAIL, problems).into_iter().map(str::to_string).collect();
+        let copies = list(row, COPIES, problems)
+            .into_iter()
+            .filter_map(|text| copy_to(row, text, problems))
+            .collect();
         if let Some(code) = &code {
             register.claim(&mut keys, row, CODE, code, name.as_deref(), problems);
         }
@@ -148,7 +174,18 @@ pub(crate) fn load(path: &Path, problems: &mut Problems) -> Register {
         if let (Some(code), Some(name), Some(kind), Some(recipient), Some(recipient_title), Some(slug)) =
             (code, name, kind, recipient, recipient_title, slug)
         {
-            register.authorities.push(Authority { code, name, kind, recipient, recipient_title, slug, line });
+            register.authorities.push(Authority {
+                code,
+                name,
+                kind,
+                recipient,
+                recipient_title,
+                population,
+                email,
+                copies,
+                slug,
+                line,
+            });
         }
     });
     register
@@ -269,6 +306,68 @@ fn required(row: &Row, column: usize, what: &str, problems: &mut Problems) -> Op
             None
         }
     }
+}
+
+/// The residents of a row's authority: a positive whole number, or nothing when the column is
+/// empty and no figure needs it (`population_for` says why one does).
+fn population(row: &Row, population_for: Option<&str>, problems: &mut Problems) -> Option<u64> {
+    let text = row.text(POPULATION).map_err(|p| problems.push(p)).ok()?;
+    if text.is_empty() {
+        if let Some(why) = population_for {
+            problems.push(row.problem(
+                POPULATION,
+                format!("found an empty value, expected the number of residents, which {why}"),
+            ));
+        }
+        return None;
+    }
+    match text.parse::<u64>() {
+        Ok(residents) if residents > 0 => Some(residents),
+        _ => {
+            problems.push(row.problem(
+                POPULATION,
+                format!("found `{text}`, expected a positive whole number of residents, e.g. `1610000`"),
+            ));
+            None
+        }
+    }
+}
+
+/// The `;`-separated entries of an optional column, trimmed, empty ones dropped.
+fn list<'a>(row: &'a Row, column: usize, problems: &mut Problems) -> Vec<&'a str> {
+    match row.text(column) {
+        Ok(text) => text
+            .split(';')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .collect(),
+        Err(problem) => {
+            problems.push(problem);
+            Vec::new()
+        }
+    }
+}
+
+/// One entry of `copies`: `Title: Name <address>`, the address optional.
+fn copy_to(row: &Row, text: &str, problems: &mut Problems) -> Option<CopyTo> {
+    let expected = "expected a copy as `Title: Name <address>`, e.g. `Leader of the Council: Cllr Jane Smith <leader@kent.example>`";
+    let parsed = text.split_once(':').and_then(|(title, rest)| {
+        let rest = rest.trim();
+        let (name, email) = match rest.strip_suffix('>').and_then(|r| r.rsplit_once('<')) {
+            Some((name, email)) => (name.trim(), Some(email.trim().to_string())),
+            None => (rest, None),
+        };
+        let title = title.trim();
+        (!title.is_empty() && !name.is_empty() && !name.contains(['<', '>'])).then(|| CopyTo {
+            title: title.to_string(),
+            name: name.to_string(),
+            email,
+        })
+    });
+    if parsed.is_none() {
+        problems.push(row.problem(COPIES, format!("found `{text}`, {expected}")));
+    }
+    parsed
 }
 
 /// `text` when every character of it shows: a code or name with an invisible character in it (a

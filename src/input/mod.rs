@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 pub(crate) use authorities::AuthorityLookup;
-pub use authorities::COLUMNS as AUTHORITY_COLUMNS;
+pub use authorities::{COLUMNS as AUTHORITY_COLUMNS, OPTIONAL_COLUMNS as AUTHORITY_OPTIONAL_COLUMNS};
 pub(crate) use config::{AverageMethod, PublicationConfig, Signatory, SignatoryOrigins};
 pub(crate) use printable::check_printable;
 pub(crate) use problems::{Location, Problems};
@@ -80,10 +80,28 @@ pub(crate) struct Authority {
     pub(crate) kind: AuthorityType,
     pub(crate) recipient: String,
     pub(crate) recipient_title: String,
+    /// Its residents, when the register says (it must when a figure is per resident).
+    pub(crate) population: Option<u64>,
+    /// The recipient's e-mail addresses.
+    pub(crate) email: Vec<String>,
+    /// The people a copy of the letter goes to, in the register's order.
+    pub(crate) copies: Vec<CopyTo>,
     /// The letter's file name without `.pdf`, unique in the register: see [`slug_of`].
     pub(crate) slug: String,
     /// Its line in `authorities.csv`.
     pub(crate) line: u64,
+}
+
+/// Someone a copy of a council's letter goes to: `Leader of the Council: Cllr Jane Smith
+/// <leader@kent.example>` in the register's `copies` column.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct CopyTo {
+    /// e.g. `Leader of the Council`
+    pub(crate) title: String,
+    /// e.g. `Cllr Jane Smith`
+    pub(crate) name: String,
+    /// Where the copy is sent, when the register gives an address.
+    pub(crate) email: Option<String>,
 }
 
 /// The outcome of one decision.
@@ -231,7 +249,7 @@ pub(crate) fn load(input_dir: &Path, templates_dir: &Path) -> Result<Publication
         templates_dir,
         &mut problems,
     );
-    let register = authorities::load(&input_dir.join("authorities.csv"), &mut problems);
+    let register = authorities::load(&input_dir.join("authorities.csv"), None, &mut problems);
     let lookup = AuthorityLookup::of_register(&register);
     let period = config.as_ref().map(|(c, _)| records::Period {
         start: c.period_start,

@@ -8,7 +8,7 @@ use icu_properties::CodePointSetData;
 use icu_properties::props::DefaultIgnorableCodePoint;
 
 use super::Publication;
-use super::authorities::{NAME, RECIPIENT, RECIPIENT_TITLE};
+use super::authorities::{COPIES, NAME, RECIPIENT, RECIPIENT_TITLE};
 use super::problems::{Location, Problem, Problems};
 
 /// Reports every text value a letter prints (an authority's name, recipient and recipient's
@@ -22,17 +22,29 @@ pub(crate) fn check_printable(
 ) {
     let origins = &publication.origins;
     for authority in &publication.authorities {
+        let copies = authority
+            .copies
+            .iter()
+            .flat_map(|copy| [(COPIES, &copy.title), (COPIES, &copy.name)]);
         for (column, text) in [
             (NAME, &authority.name),
             (RECIPIENT, &authority.recipient),
             (RECIPIENT_TITLE, &authority.recipient_title),
-        ] {
+        ]
+        .into_iter()
+        .chain(copies)
+        {
             let location = Location::at(
                 &origins.authorities,
                 authority.line,
                 origins.authority_fields[column],
             );
-            let what = format!("column `{}`", super::AUTHORITY_COLUMNS[column]);
+            let name = super::AUTHORITY_COLUMNS
+                .iter()
+                .chain(super::AUTHORITY_OPTIONAL_COLUMNS)
+                .nth(column)
+                .expect("a column of the register");
+            let what = format!("column `{name}`");
             check(text, location, &what, can_show, problems);
         }
     }

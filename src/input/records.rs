@@ -57,7 +57,7 @@ pub(crate) fn load(
     let mut category_origins = Vec::new();
     // For each file, how many of its rows refer to each cause of unusable keys in the register.
     let mut referrals = Vec::new();
-    if let Some(table) = Table::open(decisions_path, DECISION_COLUMNS, problems) {
+    if let Some(table) = Table::open(decisions_path, DECISION_COLUMNS, &[], problems) {
         let mut counts = register.no_referrals();
         load_decisions(
             &table,
@@ -70,7 +70,7 @@ pub(crate) fn load(
         );
         referrals.push((decisions_path, counts));
     }
-    if let Some(table) = Table::open(compliance_path, COMPLIANCE_COLUMNS, problems) {
+    if let Some(table) = Table::open(compliance_path, COMPLIANCE_COLUMNS, &[], problems) {
         let mut counts = register.no_referrals();
         load_compliance(&table, lookup, period, &mut extract, &mut counts, problems);
         referrals.push((compliance_path, counts));

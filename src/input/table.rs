@@ -16,23 +16,28 @@ use super::problems::{Location, Problem, Problems, read_file};
 const SAVE_AS_CSV: &str =
     "in Excel, use File → Save As → \"CSV UTF-8 (Comma delimited)\" and replace this file";
 
-/// A CSV file read into memory, with its required columns located in the header.
+/// A CSV file read into memory, with its required and optional columns located in the header.
 pub(crate) struct Table {
     path: PathBuf,
     data: Vec<u8>,
-    /// For each required column (in the order the caller listed them), its 0-based field index.
-    columns: Vec<usize>,
-    names: &'static [&'static str],
+    /// For each column (the required ones in the order the caller listed them, then the optional
+    /// ones), its 0-based field index; `None` for an optional column the header lacks.
+    columns: Vec<Option<usize>>,
+    names: Vec<&'static str>,
     width: usize,
+    /// The header's line.
+    header_line: u64,
 }
 
 impl Table {
-    /// Reads `path` and finds every column of `required` in its header row. Returns `None` (after
-    /// recording why) when the file is missing, unreadable, not CSV text, or its header lacks a
-    /// required column or has one twice.
+    /// Reads `path` and finds every column of `required`, and those of `optional` it has, in its
+    /// header row; columns are then numbered in that order (the optional ones after the
+    /// required). Returns `None` (after recording why) when the file is missing, unreadable, not
+    /// CSV text, or its header lacks a required column or has a column twice.
     pub(crate) fn open(
         path: &Path,
         required: &'static [&'static str],
+        optional: &'static [&'static str],
         problems: &mut Problems,
     ) -> Option<Table> {
         let data = read_file(path, "a CSV file with a header row", problems)?;
@@ -81,16 +86,17 @@ impl Table {
             .iter()
             .map(|name| String::from_utf8_lossy(name).trim().to_ascii_lowercase())
             .collect();
-        let mut columns = Vec::with_capacity(required.len());
+        let mut columns = Vec::with_capacity(required.len() + optional.len());
         let mut missing = Vec::new();
         let mut twice = false;
-        for name in required {
+        for (index, name) in required.iter().chain(optional).enumerate() {
             let fields: Vec<usize> = (0..header_names.len())
                 .filter(|&field| header_names[field] == *name)
                 .collect();
             match fields[..] {
+                [] if index >= required.len() => columns.push(None),
                 [] => missing.push(format!("`{name}`")),
-                [field] => columns.push(field),
+                [field] => columns.push(Some(field)),
                 [.., last] => {
                     twice = true;
                     let numbers: Vec<String> = fields.iter().map(|f| (f + 1).to_string()).collect();
@@ -136,8 +142,9 @@ impl Table {
             path: path.to_path_buf(),
             data,
             columns,
-            names: required,
+            names: required.iter().chain(optional).copied().collect(),
             width: header.len(),
+            header_line: line,
         })
     }
 
@@ -213,7 +220,17 @@ impl Table {
     /// The 1-based field number of required column `column` (an index into the list given to
     /// [`Table::open`]).
     pub(crate) fn field_number(&self, column: usize) -> u64 {
-        self.columns[column] as u64 + 1
+        self.columns[column].map_or(0, |field| field as u64 + 1)
+    }
+
+    /// Where the header row is.
+    pub(crate) fn header_location(&self) -> Location {
+        Location::line(&self.path, self.header_line)
+    }
+
+    /// Whether the header has column `column` (always, for a required one).
+    pub(crate) fn has(&self, column: usize) -> bool {
+        self.columns[column].is_some()
     }
 }
 
@@ -412,7 +429,11 @@ impl Row<'_> {
     /// The text of required column `column`, with surrounding spaces removed, or the problem that
     /// it is not UTF-8.
     pub(crate) fn text(&self, column: usize) -> Result<&str, Problem> {
-        let bytes = &self.record[self.table.columns[column]];
+        let Some(field) = self.table.columns[column] else {
+            // An optional column the file does not have: as if every row left it empty.
+            return Ok("");
+        };
+        let bytes = &self.record[field];
         std::str::from_utf8(bytes).map(str::trim).map_err(|error| {
             let bad = bytes[error.valid_up_to()];
             self.problem(
