@@ -169,8 +169,10 @@ impl Batch {
         }
         let renamed = failpoint::pass(&format!("write:{kind}"))
             .and_then(|()| std::fs::rename(&temporary, to));
+        // Renaming a name over another name of the same file does nothing (POSIX): `to` was
+        // that file already, and the temporary name is left to remove.
+        let _ = std::fs::remove_file(&temporary);
         if let Err(error) = renamed {
-            let _ = std::fs::remove_file(&temporary);
             return Err(CopyError::Write(WriteError::new(to, error)));
         }
         failpoint::pass(&format!("renamed:{kind}"))

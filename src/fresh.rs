@@ -326,7 +326,16 @@ impl Check<'_> {
             .then(|| serde_json::from_slice::<LetterData>(&document.document.data).ok())
             .flatten();
         let changes = match (before, now) {
-            (Some(before), Some(now)) => letter::changes(&before, &now),
+            (Some(before), Some(now)) => {
+                let measures = &self.prepared.publication.declaration.measures;
+                let words = |key: &str| {
+                    measures
+                        .iter()
+                        .find(|m| m.key == key)
+                        .map_or_else(|| key.replace('_', " "), |m| m.words.clone())
+                };
+                letter::changes(&before, &now, &words)
+            }
             _ => Vec::new(),
         };
         if changes.is_empty() {

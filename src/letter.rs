@@ -1,14 +1,16 @@
 //! What one letter says, as data: the JSON document the template reads from `/data.json`.
 //!
 //! Everything a letter prints that comes from the input or the statistics is here, already in
-//! words where words are needed (dates in en-GB, the comparison group's name), so the template
-//! only lays it out. Values reach Typst as JSON strings and numbers, never as markup.
+//! words where words are needed (dates in en-GB, the comparison group's name, a count per
+//! residents to one decimal), so the template only lays it out and does no arithmetic. Values
+//! reach Typst as JSON strings and numbers, never as markup. The figures follow the template's
+//! declaration by name: `statistics.<measure>`, `counts.<quantity>`.
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::input::{DecisionOutcome, Publication};
-use crate::stats::{Rate, Statistic, Statistics};
+use crate::input::{CopyTo, DecisionOutcome, MeasureKind, Publication};
+use crate::stats::{MeasureStatistics, Rate, Statistics};
 
 /// The template's data for one letter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,11 +31,63 @@ pub(crate) struct LetterData {
     pub(crate) decisions: u64,
     /// Decisions by outcome, in the contract's order, zeros included.
     pub(crate) outcomes: Vec<OutcomeCount>,
+    /// Every quantity by name: `decisions`, each decision and compliance outcome,
+    /// `remedied_by_authority`, `public_reports`, `compliance_outcomes`, and the template's
+    /// declared groups and partitions.
+    pub(crate) counts: Named<u64>,
     /// Decisions by service area, most decisions first; areas without decisions are left out.
     pub(crate) categories: Vec<CategoryRow>,
-    pub(crate) statistics: Figures,
-    /// `mean-of-rates` or `pooled`.
+    /// The declared measures, by name, in the declaration's order.
+    pub(crate) statistics: Named<Figure>,
+    /// publication.toml's `average`: `mean-of-rates` or `pooled`.
     pub(crate) average_method: String,
+}
+
+/// Values by name, in order: a JSON object whose keys keep the order they were given.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Named<T>(pub(crate) Vec<(String, T)>);
+
+impl<T> Named<T> {
+    pub(crate) fn get(&self, name: &str) -> Option<&T> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, value)| value)
+    }
+}
+
+impl<T: Serialize> Serialize for Named<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Named<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Visitor<T> {
+            type Value = Named<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(Named(entries))
+            }
+        }
+        deserializer.deserialize_map(Visitor(std::marker::PhantomData))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +113,9 @@ pub(crate) struct AuthorityData {
     pub(crate) group: String,
     pub(crate) recipient: String,
     pub(crate) recipient_title: String,
+    /// The people a copy goes to, as the letter lists them.
+    #[serde(default)]
+    pub(crate) copies: Vec<CopyTo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,70 +124,122 @@ pub(crate) struct OutcomeCount {
     pub(crate) count: u64,
 }
 
+/// One service area's decisions: how many, and each decision outcome and declared group of them
+/// by name (`upheld`, `detailed_investigations`, …).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct CategoryRow {
     pub(crate) name: String,
     pub(crate) decisions: u64,
-    pub(crate) detailed_investigations: u64,
-    pub(crate) upheld: u64,
+    #[serde(flatten)]
+    pub(crate) counts: Named<u64>,
 }
 
-/// The three statistics of the letter.
+/// One measure as the letter prints it: a rate as whole percentages, a count per residents as
+/// numbers with one decimal (text, so that 4.0 prints as `4.0`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Figures {
-    pub(crate) upheld: Figure,
-    pub(crate) compliance: Figure,
-    pub(crate) remedy: Figure,
+#[serde(untagged)]
+pub(crate) enum Figure {
+    Rate {
+        numerator: u64,
+        denominator: u64,
+        /// The council's whole percentage; `null` when the denominator is zero.
+        percent: Option<u64>,
+        /// The average in similar authorities; `null` when none of them has a denominator.
+        average: Option<u64>,
+        /// The spread among similar authorities; `null` when none of them has a denominator.
+        spread: Option<Spread<u64>>,
+    },
+    PerResidents {
+        count: u64,
+        residents: u64,
+        /// Counted per how many residents, e.g. 100000.
+        per: u64,
+        /// e.g. "3.9"; `null` without residents.
+        value: Option<String>,
+        average: Option<String>,
+        spread: Option<Spread<String>>,
+    },
 }
 
-impl Figures {
-    pub(crate) fn get(&self, statistic: Statistic) -> &Figure {
-        match statistic {
-            Statistic::UpheldRate => &self.upheld,
-            Statistic::Compliance => &self.compliance,
-            Statistic::SatisfactoryRemedy => &self.remedy,
+impl Figure {
+    /// The figure's own value, before and after as a change shows it.
+    fn value(&self) -> FigureValue {
+        match self {
+            Figure::Rate {
+                numerator,
+                denominator,
+                percent,
+                ..
+            } => FigureValue {
+                shown: percent.map(|p| format!("{p}%")),
+                numerator: *numerator,
+                denominator: *denominator,
+                per: None,
+            },
+            Figure::PerResidents {
+                count,
+                residents,
+                per,
+                value,
+                ..
+            } => FigureValue {
+                shown: value.clone(),
+                numerator: *count,
+                denominator: *residents,
+                per: Some(*per),
+            },
+        }
+    }
+
+    /// The average in similar authorities, as printed.
+    fn average(&self) -> Option<String> {
+        match self {
+            Figure::Rate { average, .. } => average.map(|a| format!("{a}%")),
+            Figure::PerResidents { average, .. } => average.clone(),
+        }
+    }
+
+    fn same_spread(&self, other: &Figure) -> bool {
+        match (self, other) {
+            (Figure::Rate { spread: a, .. }, Figure::Rate { spread: b, .. }) => a == b,
+            (Figure::PerResidents { spread: a, .. }, Figure::PerResidents { spread: b, .. }) => {
+                a == b
+            }
+            _ => false,
         }
     }
 }
 
-/// One statistic as the letter prints it.
+/// The five-number summary of a measure among similar authorities, in the measure's printed
+/// values (whole percentages, or numbers with one decimal).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Figure {
-    pub(crate) numerator: u64,
-    pub(crate) denominator: u64,
-    /// The council's whole percentage; `null` when the denominator is zero.
-    pub(crate) percent: Option<u64>,
-    /// The average in similar authorities; `null` when none of them has a denominator.
-    pub(crate) average: Option<u64>,
-    /// The spread among similar authorities; `null` when none of them has a denominator.
-    pub(crate) spread: Option<Spread>,
-}
-
-/// The five-number summary of a statistic among similar authorities, in whole percentages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Spread {
+pub(crate) struct Spread<V> {
     pub(crate) with_data: usize,
-    pub(crate) lowest: u64,
-    pub(crate) lower_quartile: u64,
-    pub(crate) median: u64,
-    pub(crate) upper_quartile: u64,
-    pub(crate) highest: u64,
-    /// The quarter the council falls in, 1 (lowest) to 4; `null` without a rate or with fewer than
-    /// four similar authorities.
+    pub(crate) lowest: V,
+    pub(crate) lower_quartile: V,
+    pub(crate) median: V,
+    pub(crate) upper_quartile: V,
+    pub(crate) highest: V,
+    /// The quarter the council falls in, 1 (lowest) to 4; `null` without a value or with fewer
+    /// than four similar authorities.
     pub(crate) quarter: Option<u8>,
 }
 
-impl Spread {
-    /// The summary of `distribution` in whole percentages, with the council's `quarter`.
-    pub(crate) fn of(distribution: &crate::stats::Distribution, quarter: Option<u8>) -> Spread {
-        let percent = |r: Rate| r.percent().expect("rates in a spread have a denominator");
+impl<V> Spread<V> {
+    /// The summary of `distribution` with `printed` applied to each value, and the council's
+    /// `quarter`.
+    pub(crate) fn of(
+        distribution: &crate::stats::Distribution,
+        quarter: Option<u8>,
+        printed: impl Fn(Rate) -> V,
+    ) -> Spread<V> {
         Spread {
             with_data: distribution.with_data,
-            lowest: percent(distribution.lowest),
-            lower_quartile: percent(distribution.lower_quartile),
-            median: percent(distribution.median),
-            upper_quartile: percent(distribution.upper_quartile),
-            highest: percent(distribution.highest),
+            lowest: printed(distribution.lowest),
+            lower_quartile: printed(distribution.lower_quartile),
+            median: printed(distribution.median),
+            upper_quartile: printed(distribution.upper_quartile),
+            highest: printed(distribution.highest),
             quarter,
         }
     }
@@ -160,17 +269,32 @@ pub(crate) fn letter_data(
     let authority = &publication.authorities[index];
     let counts = &statistics.counts[index];
     let heading = format!("Annual Review letter {}", config.letter_date.year());
+    let declaration = &publication.declaration;
+    let decision_quantities: Vec<(String, crate::input::Quantity)> = DecisionOutcome::ALL
+        .iter()
+        .map(|&o| {
+            (
+                crate::input::snake(o.label()),
+                crate::input::Quantity::of_outcome(o),
+            )
+        })
+        .chain(declaration.groups.iter().cloned())
+        .collect();
     let mut categories: Vec<CategoryRow> = publication
         .extract
         .categories
         .iter()
         .zip(&counts.by_category)
-        .filter(|(_, c)| c.decisions > 0)
+        .filter(|(_, c)| c.decisions() > 0)
         .map(|(name, c)| CategoryRow {
             name: name.clone(),
-            decisions: c.decisions,
-            detailed_investigations: c.detailed_investigations,
-            upheld: c.upheld,
+            decisions: c.decisions(),
+            counts: Named(
+                decision_quantities
+                    .iter()
+                    .map(|(name, quantity)| (name.clone(), c.quantity(*quantity)))
+                    .collect(),
+            ),
         })
         .collect();
     categories.sort_by(|a, b| {
@@ -193,6 +317,7 @@ pub(crate) fn letter_data(
             group: authority.kind.plural().to_string(),
             recipient: authority.recipient.clone(),
             recipient_title: authority.recipient_title.clone(),
+            copies: authority.copies.clone(),
         },
         signatory: config.signatory.clone(),
         has_commentary: publication.commentary[index].is_some(),
@@ -205,43 +330,132 @@ pub(crate) fn letter_data(
                 count: counts.outcome(o),
             })
             .collect(),
+        counts: Named(
+            declaration
+                .quantities()
+                .into_iter()
+                .map(|(name, quantity)| (name, counts.quantity(quantity)))
+                .collect(),
+        ),
         categories,
         statistics: figures(publication, statistics, index),
-        average_method: statistics.method.label().to_string(),
+        average_method: config.average.label().to_string(),
     }
 }
 
-/// The three statistics of authority `index` as its letter prints them.
-pub(crate) fn figures(publication: &Publication, statistics: &Statistics, index: usize) -> Figures {
-    let kind = publication.authorities[index].kind;
-    let counts = &statistics.counts[index];
-    let figure = |statistic: Statistic| figure(statistics, kind, statistic, statistic.rate(counts));
-    Figures {
-        upheld: figure(Statistic::UpheldRate),
-        compliance: figure(Statistic::Compliance),
-        remedy: figure(Statistic::SatisfactoryRemedy),
-    }
-}
-
-fn figure(
+/// The declared measures of authority `index` as its letter prints them.
+pub(crate) fn figures(
+    publication: &Publication,
     statistics: &Statistics,
+    index: usize,
+) -> Named<Figure> {
+    let kind = publication.authorities[index].kind;
+    Named(
+        statistics
+            .measures
+            .iter()
+            .map(|measure| {
+                let value = measure.value(index);
+                let quarter = measure.quarter(kind, value);
+                (
+                    measure.measure.key.clone(),
+                    figure(measure, kind, value, quarter),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// One measure's figure for a council of type `kind` with `value`.
+fn figure(
+    measure: &MeasureStatistics,
     kind: crate::input::AuthorityType,
-    statistic: Statistic,
-    rate: Rate,
+    value: Rate,
+    quarter: Option<u8>,
 ) -> Figure {
-    Figure {
-        numerator: rate.numerator,
-        denominator: rate.denominator,
-        percent: rate.percent(),
-        average: statistics.average(kind, statistic),
-        spread: statistics
-            .distribution(kind, statistic)
-            .map(|d| Spread::of(&d, statistics.quarter(kind, statistic, rate))),
+    let unit = measure.unit();
+    let distribution = measure.distribution(kind);
+    match measure.measure.kind {
+        MeasureKind::Rate { .. } => Figure::Rate {
+            numerator: value.numerator,
+            denominator: value.denominator,
+            percent: measure.rounded(value),
+            average: measure.average(kind),
+            spread: distribution.map(|d| {
+                Spread::of(&d, quarter, |r| {
+                    measure
+                        .rounded(r)
+                        .expect("values in a spread have a denominator")
+                })
+            }),
+        },
+        MeasureKind::PerResidents { per } => {
+            let text = |r: Rate| measure.rounded(r).map(|v| unit.text(v));
+            Figure::PerResidents {
+                count: value.numerator / per.max(1),
+                residents: value.denominator,
+                per,
+                value: text(value),
+                average: measure.average(kind).map(|v| unit.text(v)),
+                spread: distribution.map(|d| {
+                    Spread::of(&d, quarter, |r| {
+                        text(r).expect("values in a spread have a denominator")
+                    })
+                }),
+            }
+        }
     }
+}
+
+/// A group's figure for a measure (the site's index): its average and spread, no council's.
+pub(crate) fn group_figure(
+    measure: &MeasureStatistics,
+    kind: crate::input::AuthorityType,
+) -> GroupFigure {
+    let unit = measure.unit();
+    let distribution = measure.distribution(kind);
+    match measure.measure.kind {
+        MeasureKind::Rate { .. } => GroupFigure::Rate {
+            average: measure.average(kind),
+            spread: distribution.map(|d| {
+                Spread::of(&d, None, |r| {
+                    measure
+                        .rounded(r)
+                        .expect("values in a spread have a denominator")
+                })
+            }),
+        },
+        MeasureKind::PerResidents { .. } => GroupFigure::PerResidents {
+            average: measure.average(kind).map(|v| unit.text(v)),
+            spread: distribution.map(|d| {
+                Spread::of(&d, None, |r| {
+                    unit.text(
+                        measure
+                            .rounded(r)
+                            .expect("values in a spread have a denominator"),
+                    )
+                })
+            }),
+        },
+    }
+}
+
+/// A measure among one group of similar authorities.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub(crate) enum GroupFigure {
+    Rate {
+        average: Option<u64>,
+        spread: Option<Spread<u64>>,
+    },
+    PerResidents {
+        average: Option<String>,
+        spread: Option<Spread<String>>,
+    },
 }
 
 /// One thing a letter prints that changed between two versions of its data: what `status` says
-/// a letter is rebuilt for.
+/// a letter is rebuilt for. Measures are named in the declaration's words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "change", rename_all = "kebab-case")]
 pub(crate) enum Change {
@@ -253,61 +467,75 @@ pub(crate) enum Change {
     },
     /// The signatory's titles.
     SignatoryTitles,
+    /// The people a copy of the letter goes to.
+    Copies,
     /// One of the council's figures.
     Figure {
-        measure: &'static str,
+        measure: String,
         from: FigureValue,
         to: FigureValue,
     },
     /// The average of a figure among similar authorities.
     Average {
-        measure: &'static str,
+        measure: String,
         group: String,
-        from: Option<u64>,
-        to: Option<u64>,
+        from: Option<String>,
+        to: Option<String>,
     },
     /// Where the similar authorities' figures lie.
-    Spread {
-        measure: &'static str,
-        group: String,
-    },
+    Spread { measure: String, group: String },
+    /// A measure the letter prints now and did not, or printed and does not.
+    Measure { measure: String, added: bool },
     /// A count the letter prints.
     Count {
         what: &'static str,
         from: u64,
         to: u64,
     },
-    /// The table of decisions by outcome.
+    /// The table of decisions by outcome, or the counts of the declared groups.
     Outcomes,
     /// The table of decisions by service area.
     Categories,
 }
 
-/// A figure's numbers, as a change shows them.
+/// A figure's value as a change shows it: `74%` of 40 of 54, or `3.9` for 63 among 1,610,000
+/// residents (per 100,000).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct FigureValue {
-    pub(crate) percent: Option<u64>,
+    /// As printed, `null` without a value.
+    pub(crate) shown: Option<String>,
+    /// The count, or the rate's numerator.
     pub(crate) numerator: u64,
+    /// The rate's denominator, or the residents.
     pub(crate) denominator: u64,
+    /// For a count per residents: per how many.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) per: Option<u64>,
+}
+
+impl std::fmt::Display for FigureValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = self.shown.as_deref().unwrap_or("none");
+        match self.per {
+            None => write!(f, "{shown} ({} of {})", self.numerator, self.denominator),
+            Some(_) => write!(
+                f,
+                "{shown} ({} among {} residents)",
+                crate::numbers::thousands(self.numerator as usize),
+                crate::numbers::thousands(self.denominator as usize)
+            ),
+        }
+    }
 }
 
 impl std::fmt::Display for Change {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let percent =
-            |value: &Option<u64>| value.map_or_else(|| "none".to_string(), |p| format!("{p}%"));
+        let shown = |value: &Option<String>| value.clone().unwrap_or_else(|| "none".to_string());
         match self {
             Change::Text { what, from, to } => write!(f, "{what} `{from}` → `{to}`"),
             Change::SignatoryTitles => write!(f, "signatory's titles changed"),
-            Change::Figure { measure, from, to } => write!(
-                f,
-                "{measure} {} ({} of {}) → {} ({} of {})",
-                percent(&from.percent),
-                from.numerator,
-                from.denominator,
-                percent(&to.percent),
-                to.numerator,
-                to.denominator
-            ),
+            Change::Copies => write!(f, "the copies changed"),
+            Change::Figure { measure, from, to } => write!(f, "{measure} {from} → {to}"),
             Change::Average {
                 measure,
                 group,
@@ -316,12 +544,20 @@ impl std::fmt::Display for Change {
             } => write!(
                 f,
                 "{group} average {measure} {} → {}",
-                percent(from),
-                percent(to)
+                shown(from),
+                shown(to)
             ),
             Change::Spread { measure, group } => {
                 write!(f, "the spread of {measure}s among {group}s changed")
             }
+            Change::Measure {
+                measure,
+                added: true,
+            } => write!(f, "{measure} added"),
+            Change::Measure {
+                measure,
+                added: false,
+            } => write!(f, "{measure} no longer printed"),
             Change::Count { what, from, to } => write!(f, "{what} {from} → {to}"),
             Change::Outcomes => write!(f, "decisions by outcome changed"),
             Change::Categories => write!(f, "decisions by service area changed"),
@@ -330,7 +566,12 @@ impl std::fmt::Display for Change {
 }
 
 /// What changed between two versions of a letter's data, in the order a reader meets it.
-pub(crate) fn changes(old: &LetterData, new: &LetterData) -> Vec<Change> {
+/// `words` names a measure by its key, as the declaration does.
+pub(crate) fn changes(
+    old: &LetterData,
+    new: &LetterData,
+    words: &dyn Fn(&str) -> String,
+) -> Vec<Change> {
     let mut changes = Vec::new();
     let mut text = |what: &'static str, from: &str, to: &str| {
         if from != to {
@@ -364,34 +605,47 @@ pub(crate) fn changes(old: &LetterData, new: &LetterData) -> Vec<Change> {
     if old.signatory.titles != new.signatory.titles {
         changes.push(Change::SignatoryTitles);
     }
+    if old.authority.copies != new.authority.copies {
+        changes.push(Change::Copies);
+    }
     let group = &new.authority.kind;
-    for statistic in Statistic::ALL {
-        let measure = statistic.description();
-        let (before, after) = (old.statistics.get(statistic), new.statistics.get(statistic));
-        if (before.numerator, before.denominator) != (after.numerator, after.denominator) {
-            let value = |figure: &Figure| FigureValue {
-                percent: figure.percent,
-                numerator: figure.numerator,
-                denominator: figure.denominator,
-            };
+    for (key, after) in &new.statistics.0 {
+        let measure = words(key);
+        let Some(before) = old.statistics.get(key) else {
+            changes.push(Change::Measure {
+                measure,
+                added: true,
+            });
+            continue;
+        };
+        let (from, to) = (before.value(), after.value());
+        if from != to {
             changes.push(Change::Figure {
-                measure,
-                from: value(before),
-                to: value(after),
+                measure: measure.clone(),
+                from,
+                to,
             });
         }
-        if before.average != after.average {
+        if before.average() != after.average() {
             changes.push(Change::Average {
-                measure,
+                measure: measure.clone(),
                 group: group.clone(),
-                from: before.average,
-                to: after.average,
+                from: before.average(),
+                to: after.average(),
             });
         }
-        if before.spread != after.spread {
+        if !before.same_spread(after) {
             changes.push(Change::Spread {
                 measure,
                 group: group.clone(),
+            });
+        }
+    }
+    for (key, _) in &old.statistics.0 {
+        if new.statistics.get(key).is_none() {
+            changes.push(Change::Measure {
+                measure: words(key),
+                added: false,
             });
         }
     }

@@ -5,10 +5,10 @@
 use chrono::Datelike;
 use serde::Serialize;
 
-use crate::input::{AuthorityType, Publication, PublicationConfig};
+use crate::input::{AuthorityType, MeasureKind, Publication, PublicationConfig};
 use crate::layout::{self, Edition, STATISTICS_CSV, STATISTICS_JSON};
-use crate::letter::{self, Figures, Period, Spread};
-use crate::stats::{Statistic, Statistics};
+use crate::letter::{self, GroupFigure, Named, Period};
+use crate::stats::Statistics;
 
 /// The index's title: "Annual Review letters 2021".
 pub(crate) fn title(config: &PublicationConfig) -> String {
@@ -24,8 +24,18 @@ struct SiteData<'a> {
     publish_date: String,
     average_method: &'static str,
     data: DataFiles,
+    /// The declared measures, in order: their names and words.
+    measures: Vec<MeasureName<'a>>,
     groups: Vec<Group>,
     councils: Vec<Council<'a>>,
+}
+
+#[derive(Serialize)]
+struct MeasureName<'a> {
+    key: &'a str,
+    words: &'a str,
+    /// `rate` (whole percentages) or `per-residents` (numbers with one decimal).
+    kind: &'static str,
 }
 
 #[derive(Serialize)]
@@ -40,20 +50,7 @@ struct Group {
     kind: &'static str,
     group: &'static str,
     councils: usize,
-    statistics: GroupFigures,
-}
-
-#[derive(Serialize)]
-struct GroupFigures {
-    upheld: GroupFigure,
-    compliance: GroupFigure,
-    remedy: GroupFigure,
-}
-
-#[derive(Serialize)]
-struct GroupFigure {
-    average: Option<u64>,
-    spread: Option<Spread>,
+    statistics: Named<GroupFigure>,
 }
 
 #[derive(Serialize)]
@@ -65,29 +62,35 @@ struct Council<'a> {
     group: &'static str,
     page: String,
     letter: String,
-    statistics: Figures,
+    statistics: Named<letter::Figure>,
 }
 
 /// The index's data: every council's figures, and each group's averages and spread.
 pub(crate) fn index_data(publication: &Publication, statistics: &Statistics) -> Vec<u8> {
     let config = &publication.config;
-    let group_figure = |kind: AuthorityType, statistic: Statistic| GroupFigure {
-        average: statistics.average(kind, statistic),
-        // A group's spread has no council in it, so no quarter.
-        spread: statistics
-            .distribution(kind, statistic)
-            .map(|d| Spread::of(&d, None)),
-    };
     let data = SiteData {
         title: title(config),
         year: &config.year,
         period: letter::period(config),
         publish_date: letter::long_date(config.publish_date),
-        average_method: statistics.method.label(),
+        average_method: config.average.label(),
         data: DataFiles {
             csv: format!("data/{STATISTICS_CSV}"),
             json: format!("data/{STATISTICS_JSON}"),
         },
+        measures: publication
+            .declaration
+            .measures
+            .iter()
+            .map(|m| MeasureName {
+                key: &m.key,
+                words: &m.words,
+                kind: match m.kind {
+                    MeasureKind::Rate { .. } => "rate",
+                    MeasureKind::PerResidents { .. } => "per-residents",
+                },
+            })
+            .collect(),
         groups: AuthorityType::ALL
             .iter()
             .map(|&kind| Group {
@@ -98,11 +101,13 @@ pub(crate) fn index_data(publication: &Publication, statistics: &Statistics) -> 
                     .iter()
                     .filter(|a| a.kind == kind)
                     .count(),
-                statistics: GroupFigures {
-                    upheld: group_figure(kind, Statistic::UpheldRate),
-                    compliance: group_figure(kind, Statistic::Compliance),
-                    remedy: group_figure(kind, Statistic::SatisfactoryRemedy),
-                },
+                statistics: Named(
+                    statistics
+                        .measures
+                        .iter()
+                        .map(|m| (m.measure.key.clone(), letter::group_figure(m, kind)))
+                        .collect(),
+                ),
             })
             .collect(),
         councils: publication

@@ -9,10 +9,11 @@
 use std::borrow::Cow;
 
 use serde::Serialize;
+use serde::ser::SerializeMap;
 
-use crate::input::Publication;
+use crate::input::{MeasureKind, Publication};
 use crate::layout::{self, STATISTICS_CSV, STATISTICS_JSON};
-use crate::stats::{Statistic, Statistics};
+use crate::stats::{Statistics, Unit};
 
 /// Both statistics files as they are now: (name, bytes).
 pub(crate) fn render(
@@ -33,88 +34,133 @@ fn neutralise_formula(cell: &mut Cow<'_, str>) {
     }
 }
 
-/// One row of `statistics.csv`, and one entry of `statistics.json`'s `authorities`.
-#[derive(Debug, Serialize)]
-struct AuthorityRow<'a> {
-    code: Cow<'a, str>,
-    name: Cow<'a, str>,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    group: &'static str,
-    letter: String,
-    decisions: u64,
-    upheld: u64,
-    not_upheld: u64,
-    advice_given: u64,
-    closed_after_initial_enquiries: u64,
-    incomplete_invalid: u64,
-    referred_back_for_local_resolution: u64,
-    detailed_investigations: u64,
-    remedied_by_authority: u64,
-    public_reports: u64,
-    compliance_outcomes: u64,
-    complied: u64,
-    complied_late: u64,
-    not_complied: u64,
-    upheld_rate_percent: Option<u64>,
-    upheld_rate_average_percent: Option<u64>,
-    compliance_rate_percent: Option<u64>,
-    compliance_rate_average_percent: Option<u64>,
-    satisfactory_remedy_rate_percent: Option<u64>,
-    satisfactory_remedy_rate_average_percent: Option<u64>,
+/// One value of a row.
+#[derive(Debug)]
+enum Cell<'a> {
+    Text(Cow<'a, str>),
+    Count(u64),
+    /// A whole number (a percentage), or nothing.
+    Whole(Option<u64>),
+    /// A number of tenths, written with one decimal, or nothing.
+    Tenths(Option<u64>),
 }
 
-fn rows<'a>(publication: &'a Publication, statistics: &Statistics) -> Vec<AuthorityRow<'a>> {
-    use crate::input::DecisionOutcome as O;
+impl Cell<'_> {
+    /// As the CSV writes it: nothing for no value.
+    fn text(&self) -> Cow<'_, str> {
+        match self {
+            Cell::Text(text) => Cow::Borrowed(text),
+            Cell::Count(n) => Cow::Owned(n.to_string()),
+            Cell::Whole(n) => n.map_or(Cow::Borrowed(""), |n| Cow::Owned(n.to_string())),
+            Cell::Tenths(n) => n.map_or(Cow::Borrowed(""), |n| Cow::Owned(Unit::Tenths.text(n))),
+        }
+    }
+}
+
+impl Serialize for Cell<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Cell::Text(text) => serializer.serialize_str(text),
+            Cell::Count(n) => serializer.serialize_u64(*n),
+            Cell::Whole(n) => n.serialize(serializer),
+            // 39 tenths is 3.9: the shortest decimal that reads back as the same number.
+            Cell::Tenths(n) => n.map(|n| n as f64 / 10.0).serialize(serializer),
+        }
+    }
+}
+
+/// Cells by column name, in order: a CSV row, or a JSON object.
+#[derive(Debug)]
+struct Row<'a>(Vec<(Cow<'static, str>, Cell<'a>)>);
+
+impl Serialize for Row<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, cell) in &self.0 {
+            map.serialize_entry(name, cell)?;
+        }
+        map.end()
+    }
+}
+
+/// One row per authority: who it is, every quantity the declaration knows, and each declared
+/// measure with its average (`<measure>_percent` and `<measure>_average_percent` for a rate,
+/// `<measure>` and `<measure>_average` for a count per residents).
+fn rows<'a>(publication: &'a Publication, statistics: &Statistics) -> Vec<Row<'a>> {
+    let declaration = &publication.declaration;
+    let quantities = declaration.quantities();
+    let per_residents = declaration.population_for().is_some();
     publication
         .authorities
         .iter()
         .zip(&statistics.counts)
-        .map(|(authority, counts)| {
-            let percent = |s: Statistic| s.rate(counts).percent();
-            let average = |s: Statistic| statistics.average(authority.kind, s);
-            AuthorityRow {
-                code: Cow::Borrowed(&authority.code),
-                name: Cow::Borrowed(&authority.name),
-                kind: authority.kind.label(),
-                group: authority.kind.plural(),
-                letter: layout::letter(&authority.slug),
-                decisions: counts.decisions(),
-                upheld: counts.upheld(),
-                not_upheld: counts.outcome(O::NotUpheld),
-                advice_given: counts.outcome(O::AdviceGiven),
-                closed_after_initial_enquiries: counts.outcome(O::ClosedAfterInitialEnquiries),
-                incomplete_invalid: counts.outcome(O::IncompleteInvalid),
-                referred_back_for_local_resolution: counts
-                    .outcome(O::ReferredBackForLocalResolution),
-                detailed_investigations: counts.detailed_investigations(),
-                remedied_by_authority: counts.remedied_by_authority,
-                public_reports: counts.public_reports,
-                compliance_outcomes: counts.compliance_outcomes(),
-                complied: counts.complied,
-                complied_late: counts.complied_late,
-                not_complied: counts.not_complied,
-                upheld_rate_percent: percent(Statistic::UpheldRate),
-                upheld_rate_average_percent: average(Statistic::UpheldRate),
-                compliance_rate_percent: percent(Statistic::Compliance),
-                compliance_rate_average_percent: average(Statistic::Compliance),
-                satisfactory_remedy_rate_percent: percent(Statistic::SatisfactoryRemedy),
-                satisfactory_remedy_rate_average_percent: average(Statistic::SatisfactoryRemedy),
+        .enumerate()
+        .map(|(index, (authority, counts))| {
+            let mut row: Vec<(Cow<'static, str>, Cell)> = vec![
+                ("code".into(), Cell::Text(Cow::Borrowed(&authority.code))),
+                ("name".into(), Cell::Text(Cow::Borrowed(&authority.name))),
+                ("type".into(), Cell::Text(authority.kind.label().into())),
+                ("group".into(), Cell::Text(authority.kind.plural().into())),
+                (
+                    "letter".into(),
+                    Cell::Text(layout::letter(&authority.slug).into()),
+                ),
+            ];
+            if per_residents {
+                row.push(("population".into(), Cell::Whole(authority.population)));
             }
+            for (name, quantity) in &quantities {
+                row.push((name.clone().into(), Cell::Count(counts.quantity(*quantity))));
+            }
+            for measure in &statistics.measures {
+                let key = &measure.measure.key;
+                let value = measure.rounded(measure.value(index));
+                let average = measure.average(authority.kind);
+                match measure.measure.kind {
+                    MeasureKind::Rate { .. } => {
+                        row.push((format!("{key}_percent").into(), Cell::Whole(value)));
+                        row.push((
+                            format!("{key}_average_percent").into(),
+                            Cell::Whole(average),
+                        ));
+                    }
+                    MeasureKind::PerResidents { .. } => {
+                        row.push((key.clone().into(), Cell::Tenths(value)));
+                        row.push((format!("{key}_average").into(), Cell::Tenths(average)));
+                    }
+                }
+            }
+            Row(row)
         })
         .collect()
 }
 
-/// `statistics.csv`: one row per authority; a rate without a denominator is an empty cell.
+/// `statistics.csv`: one row per authority; a figure without a value is an empty cell.
 fn csv(publication: &Publication, statistics: &Statistics) -> Vec<u8> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    for mut row in rows(publication, statistics) {
-        // Only the input's own text can start like a formula; our labels and numbers cannot.
-        neutralise_formula(&mut row.code);
-        neutralise_formula(&mut row.name);
+    let rows = rows(publication, statistics);
+    if let Some(first) = rows.first() {
         writer
-            .serialize(row)
-            .expect("serializing plain rows to memory cannot fail");
+            .write_record(first.0.iter().map(|(name, _)| name.as_ref()))
+            .expect("writing to memory cannot fail");
+    }
+    for mut row in rows {
+        // Only the input's own text can start like a formula; our labels and numbers cannot.
+        for (name, cell) in &mut row.0 {
+            if let ("code" | "name", Cell::Text(text)) = (name.as_ref(), cell) {
+                neutralise_formula(text);
+            }
+        }
+        writer
+            .write_record(
+                row.0
+                    .iter()
+                    .map(|(_, cell)| cell.text())
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .map(|t| t.as_ref()),
+            )
+            .expect("writing to memory cannot fail");
     }
     writer.into_inner().expect("writing to memory cannot fail")
 }
@@ -125,44 +171,50 @@ struct StatisticsJson<'a> {
     period_start: String,
     period_end: String,
     average_method: &'static str,
-    groups: Vec<GroupJson>,
-    authorities: Vec<AuthorityRow<'a>>,
-}
-
-#[derive(Serialize)]
-struct GroupJson {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    group: &'static str,
-    authorities: usize,
-    upheld_rate_average_percent: Option<u64>,
-    compliance_rate_average_percent: Option<u64>,
-    satisfactory_remedy_rate_average_percent: Option<u64>,
+    groups: Vec<Row<'a>>,
+    authorities: Vec<Row<'a>>,
 }
 
 /// `statistics.json`: the same figures as the CSV, plus each group's averages, for the map.
 fn json(publication: &Publication, statistics: &Statistics) -> Vec<u8> {
     let groups = crate::input::AuthorityType::ALL
         .iter()
-        .map(|&kind| GroupJson {
-            kind: kind.label(),
-            group: kind.plural(),
-            authorities: publication
-                .authorities
-                .iter()
-                .filter(|a| a.kind == kind)
-                .count(),
-            upheld_rate_average_percent: statistics.average(kind, Statistic::UpheldRate),
-            compliance_rate_average_percent: statistics.average(kind, Statistic::Compliance),
-            satisfactory_remedy_rate_average_percent: statistics
-                .average(kind, Statistic::SatisfactoryRemedy),
+        .map(|&kind| {
+            let mut row: Vec<(Cow<'static, str>, Cell)> = vec![
+                ("type".into(), Cell::Text(kind.label().into())),
+                ("group".into(), Cell::Text(kind.plural().into())),
+                (
+                    "authorities".into(),
+                    Cell::Count(
+                        publication
+                            .authorities
+                            .iter()
+                            .filter(|a| a.kind == kind)
+                            .count() as u64,
+                    ),
+                ),
+            ];
+            for measure in &statistics.measures {
+                let key = &measure.measure.key;
+                let average = measure.average(kind);
+                row.push(match measure.measure.kind {
+                    MeasureKind::Rate { .. } => (
+                        format!("{key}_average_percent").into(),
+                        Cell::Whole(average),
+                    ),
+                    MeasureKind::PerResidents { .. } => {
+                        (format!("{key}_average").into(), Cell::Tenths(average))
+                    }
+                });
+            }
+            Row(row)
         })
         .collect();
     let document = StatisticsJson {
         year: &publication.config.year,
         period_start: publication.config.period_start.to_string(),
         period_end: publication.config.period_end.to_string(),
-        average_method: statistics.method.label(),
+        average_method: publication.config.average.label(),
         groups,
         authorities: rows(publication, statistics),
     };

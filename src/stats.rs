@@ -1,8 +1,10 @@
-//! The figures of the letters: counts per authority, the three rates, their rounding, the
-//! average in similar authorities and where each authority sits among them.
+//! The figures of the letters: counts per authority, the measures the template declares
+//! ([`crate::input::Declaration`]), their exact values, their rounding, the average in similar
+//! authorities and where each authority sits among them.
 //!
-//! Pure functions of a validated [`Publication`]; no I/O. Rates stay exact fractions until the
-//! moment they are printed, so rounding happens once, exactly, with halves away from zero.
+//! Pure functions of a validated [`Publication`]; no I/O. A measure's value stays an exact
+//! fraction until the moment it is printed, so rounding happens once, exactly, with halves away
+//! from zero: a rate as a whole percentage, a count per residents to one decimal.
 
 use std::cmp::Ordering;
 
@@ -10,7 +12,10 @@ use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::Zero;
 
-use crate::input::{AuthorityType, AverageMethod, ComplianceOutcome, DecisionOutcome, Publication};
+use crate::input::{
+    AuthorityType, AverageMethod, Counter, DecisionOutcome, Measure, MeasureKind, Publication,
+    Quantity,
+};
 
 /// A fraction `numerator / denominator`; the denominator may be zero (no data).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -27,14 +32,22 @@ impl Rate {
         }
     }
 
-    /// The whole percentage, halves away from zero; `None` when there is no denominator.
-    pub(crate) fn percent(self) -> Option<u64> {
+    /// The rate times `scale`, rounded to a whole number, halves away from zero; `None` when
+    /// there is no denominator. With `scale` 100, the whole percentage.
+    pub(crate) fn rounded(self, scale: u64) -> Option<u64> {
         if self.denominator == 0 {
             return None;
         }
-        // round(100·n/d) = floor((200·n + d) / 2d) for non-negative n and d.
+        // round(s·n/d) = floor((2·s·n + d) / 2d) for non-negative s, n and d.
         let (n, d) = (u128::from(self.numerator), u128::from(self.denominator));
-        Some(((200 * n + d) / (2 * d)) as u64)
+        let s = u128::from(scale);
+        u64::try_from((2 * s * n + d) / (2 * d)).ok()
+    }
+
+    /// The whole percentage, halves away from zero; `None` when there is no denominator.
+    #[cfg(test)]
+    fn percent(self) -> Option<u64> {
+        self.rounded(100)
     }
 
     /// Compares two rates exactly (both must have a denominator).
@@ -49,75 +62,79 @@ impl Rate {
     }
 }
 
-/// Rounds an exact percentage to a whole one, halves away from zero.
-fn round_percent(fraction: BigRational) -> u64 {
-    let percent = (fraction * BigInt::from(100)).round();
-    u64::try_from(percent.to_integer()).unwrap_or(u64::MAX)
+/// Rounds an exact fraction times `scale` to a whole number, halves away from zero.
+fn round_scaled(fraction: BigRational, scale: u64) -> u64 {
+    let scaled = (fraction * BigInt::from(scale)).round();
+    u64::try_from(scaled.to_integer()).unwrap_or(u64::MAX)
 }
 
-/// The three statistics of a letter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Statistic {
-    /// Upheld ÷ detailed investigations.
-    UpheldRate,
-    /// (Complied + complied late) ÷ all compliance outcomes.
-    Compliance,
-    /// Upheld and remedied by the authority ÷ upheld.
-    SatisfactoryRemedy,
+/// How a measure's values are printed: times what, rounded to a whole number of what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unit {
+    /// A whole percentage: the rate times 100.
+    Percent,
+    /// Tenths: the count per residents times 10, printed with one decimal (3.9).
+    Tenths,
 }
 
-impl Statistic {
-    pub(crate) const ALL: [Statistic; 3] = [
-        Statistic::UpheldRate,
-        Statistic::Compliance,
-        Statistic::SatisfactoryRemedy,
-    ];
-
-    pub(crate) fn index(self) -> usize {
-        self as usize
-    }
-
-    pub(crate) fn rate(self, counts: &Counts) -> Rate {
-        match self {
-            Statistic::UpheldRate => Rate::new(counts.upheld(), counts.detailed_investigations()),
-            Statistic::Compliance => Rate::new(
-                counts.complied + counts.complied_late,
-                counts.compliance_outcomes(),
-            ),
-            Statistic::SatisfactoryRemedy => {
-                Rate::new(counts.remedied_by_authority, counts.upheld())
-            }
+impl Unit {
+    pub(crate) fn of(measure: &Measure) -> Unit {
+        match measure.kind {
+            MeasureKind::Rate { .. } => Unit::Percent,
+            MeasureKind::PerResidents { .. } => Unit::Tenths,
         }
     }
 
-    /// How the statistic reads in words, e.g. in `status` reasons.
-    pub(crate) fn description(self) -> &'static str {
+    fn scale(self) -> u64 {
         match self {
-            Statistic::UpheldRate => "upheld rate",
-            Statistic::Compliance => "compliance rate",
-            Statistic::SatisfactoryRemedy => "satisfactory remedy rate",
+            Unit::Percent => 100,
+            Unit::Tenths => 10,
+        }
+    }
+
+    /// `value` as this unit prints it: `74` (a percentage, without its sign) or `3.9`.
+    pub(crate) fn text(self, value: u64) -> String {
+        match self {
+            Unit::Percent => value.to_string(),
+            Unit::Tenths => format!("{}.{}", value / 10, value % 10),
         }
     }
 }
 
-/// Decisions of one service area.
+/// Decisions of one service area, by outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct CategoryCounts {
-    pub(crate) decisions: u64,
-    pub(crate) detailed_investigations: u64,
-    pub(crate) upheld: u64,
+    /// Indexed like [`DecisionOutcome::ALL`].
+    pub(crate) by_outcome: [u64; 6],
 }
 
-/// Everything counted for one authority.
+impl CategoryCounts {
+    pub(crate) fn decisions(&self) -> u64 {
+        self.by_outcome.iter().sum()
+    }
+
+    /// A quantity of decision outcomes (its other counters count nothing here).
+    pub(crate) fn quantity(&self, quantity: Quantity) -> u64 {
+        quantity
+            .counters()
+            .map(|counter| match counter {
+                Counter::Outcome(outcome) => self.by_outcome[outcome as usize],
+                _ => 0,
+            })
+            .sum()
+    }
+}
+
+/// Everything counted for one authority: every decision outcome, remedies and public reports,
+/// every compliance outcome, and decisions by service area.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct Counts {
     /// Decisions by outcome, indexed like [`DecisionOutcome::ALL`].
     pub(crate) by_outcome: [u64; 6],
     pub(crate) remedied_by_authority: u64,
     pub(crate) public_reports: u64,
-    pub(crate) complied: u64,
-    pub(crate) complied_late: u64,
-    pub(crate) not_complied: u64,
+    /// Compliance outcomes, indexed like [`ComplianceOutcome::ALL`].
+    pub(crate) by_compliance: [u64; 3],
     /// Indexed like the extract's categories.
     pub(crate) by_category: Vec<CategoryCounts>,
 }
@@ -131,25 +148,30 @@ impl Counts {
         self.by_outcome[outcome as usize]
     }
 
-    pub(crate) fn upheld(&self) -> u64 {
-        self.outcome(DecisionOutcome::Upheld)
+    pub(crate) fn counter(&self, counter: Counter) -> u64 {
+        match counter {
+            Counter::Outcome(outcome) => self.outcome(outcome),
+            Counter::RemediedByAuthority => self.remedied_by_authority,
+            Counter::PublicReports => self.public_reports,
+            Counter::Compliance(outcome) => self.by_compliance[outcome as usize],
+        }
     }
 
-    pub(crate) fn detailed_investigations(&self) -> u64 {
-        self.upheld() + self.outcome(DecisionOutcome::NotUpheld)
-    }
-
-    pub(crate) fn compliance_outcomes(&self) -> u64 {
-        self.complied + self.complied_late + self.not_complied
+    /// The sum of the quantity's counters.
+    pub(crate) fn quantity(&self, quantity: Quantity) -> u64 {
+        quantity
+            .counters()
+            .map(|counter| self.counter(counter))
+            .sum()
     }
 }
 
-/// The spread of one statistic's rates among authorities of one type: the five-number summary,
-/// each a real authority's rate (nearest rank), so every figure printed from it is a rate that
+/// The spread of one measure's values among authorities of one type: the five-number summary,
+/// each a real authority's value (nearest rank), so every figure printed from it is a value that
 /// some authority has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Distribution {
-    /// Authorities of the type with a rate.
+    /// Authorities of the type with a value.
     pub(crate) with_data: usize,
     pub(crate) lowest: Rate,
     pub(crate) lower_quartile: Rate,
@@ -199,48 +221,61 @@ impl Distribution {
     }
 }
 
+/// One declared measure's figures for the whole publication.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MeasureStatistics {
+    pub(crate) measure: Measure,
+    /// Each authority's value, by authority index.
+    values: Vec<Rate>,
+    /// Averages by type; `None` when no authority of the type has a value.
+    averages: Vec<Option<u64>>,
+    /// The values of each type with a denominator, sorted ascending.
+    peers: Vec<Vec<Rate>>,
+}
+
+impl MeasureStatistics {
+    pub(crate) fn unit(&self) -> Unit {
+        Unit::of(&self.measure)
+    }
+
+    /// Authority `index`'s value.
+    pub(crate) fn value(&self, index: usize) -> Rate {
+        self.values[index]
+    }
+
+    /// The rounded average in authorities of type `kind`.
+    pub(crate) fn average(&self, kind: AuthorityType) -> Option<u64> {
+        self.averages[kind as usize]
+    }
+
+    /// The sorted values (with a denominator) among authorities of type `kind`.
+    fn peers(&self, kind: AuthorityType) -> &[Rate] {
+        &self.peers[kind as usize]
+    }
+
+    /// The spread among authorities of type `kind`.
+    pub(crate) fn distribution(&self, kind: AuthorityType) -> Option<Distribution> {
+        Distribution::of(self.peers(kind))
+    }
+
+    /// The quarter of its type's spread that `value` falls in (see [`Distribution::quarter`]).
+    pub(crate) fn quarter(&self, kind: AuthorityType, value: Rate) -> Option<u8> {
+        self.distribution(kind)?.quarter(self.peers(kind), value)
+    }
+
+    /// `value` rounded in this measure's unit.
+    pub(crate) fn rounded(&self, value: Rate) -> Option<u64> {
+        value.rounded(self.unit().scale())
+    }
+}
+
 /// The figures of a whole publication.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Statistics {
     /// Counts by authority index.
     pub(crate) counts: Vec<Counts>,
-    /// Averages by type, then statistic; `None` when no authority of the type has a denominator.
-    averages: Vec<[Option<u64>; 3]>,
-    /// The rates of each type and statistic with a denominator, sorted ascending.
-    peers: Vec<[Vec<Rate>; 3]>,
-    pub(crate) method: AverageMethod,
-}
-
-impl Statistics {
-    /// The rounded average of `statistic` in authorities of type `kind`.
-    pub(crate) fn average(&self, kind: AuthorityType, statistic: Statistic) -> Option<u64> {
-        self.averages[kind as usize][statistic.index()]
-    }
-
-    /// The sorted rates (with a denominator) of `statistic` among authorities of type `kind`.
-    pub(crate) fn peers(&self, kind: AuthorityType, statistic: Statistic) -> &[Rate] {
-        &self.peers[kind as usize][statistic.index()]
-    }
-
-    /// The spread of `statistic` among authorities of type `kind`.
-    pub(crate) fn distribution(
-        &self,
-        kind: AuthorityType,
-        statistic: Statistic,
-    ) -> Option<Distribution> {
-        Distribution::of(self.peers(kind, statistic))
-    }
-
-    /// The quarter of its type's spread that `rate` falls in (see [`Distribution::quarter`]).
-    pub(crate) fn quarter(
-        &self,
-        kind: AuthorityType,
-        statistic: Statistic,
-        rate: Rate,
-    ) -> Option<u8> {
-        self.distribution(kind, statistic)?
-            .quarter(self.peers(kind, statistic), rate)
-    }
+    /// The declared measures, in the declaration's order.
+    pub(crate) measures: Vec<MeasureStatistics>,
 }
 
 /// Counts every decision and compliance outcome of `publication` by authority.
@@ -256,68 +291,72 @@ pub(crate) fn count(publication: &Publication) -> Vec<Counts> {
     for decision in &publication.extract.decisions {
         let counts = &mut counts[decision.authority];
         counts.by_outcome[decision.outcome as usize] += 1;
-        let category = &mut counts.by_category[decision.category];
-        category.decisions += 1;
-        match decision.outcome {
-            DecisionOutcome::Upheld => {
-                category.detailed_investigations += 1;
-                category.upheld += 1;
-            }
-            DecisionOutcome::NotUpheld => category.detailed_investigations += 1,
-            _ => {}
-        }
+        counts.by_category[decision.category].by_outcome[decision.outcome as usize] += 1;
         counts.remedied_by_authority += u64::from(decision.remedied_by_authority);
         counts.public_reports += u64::from(decision.public_report);
     }
     for record in &publication.extract.compliance {
-        let counts = &mut counts[record.authority];
-        match record.outcome {
-            ComplianceOutcome::Complied => counts.complied += 1,
-            ComplianceOutcome::CompliedLate => counts.complied_late += 1,
-            ComplianceOutcome::NotComplied => counts.not_complied += 1,
-        }
+        counts[record.authority].by_compliance[record.outcome as usize] += 1;
     }
     counts
 }
 
-/// Computes every figure of every letter of `publication`.
+/// Computes every declared figure of every letter of `publication`.
 pub(crate) fn compute(publication: &Publication) -> Statistics {
     let counts = count(publication);
-    let method = publication.config.average;
-    let mut averages = Vec::new();
-    let mut peers = Vec::new();
-    for kind in AuthorityType::ALL {
-        let of_kind: Vec<&Counts> = publication
-            .authorities
-            .iter()
-            .zip(&counts)
-            .filter(|(authority, _)| authority.kind == kind)
-            .map(|(_, counts)| counts)
-            .collect();
-        let rates_of = |statistic: Statistic| -> Vec<Rate> {
-            of_kind.iter().map(|c| statistic.rate(c)).collect()
-        };
-        averages.push(Statistic::ALL.map(|s| average(&rates_of(s), method)));
-        peers.push(Statistic::ALL.map(|s| {
-            let mut rates: Vec<Rate> = rates_of(s)
-                .into_iter()
-                .filter(|r| r.denominator != 0)
+    let measures = publication
+        .declaration
+        .measures
+        .iter()
+        .map(|measure| {
+            let values: Vec<Rate> = publication
+                .authorities
+                .iter()
+                .zip(&counts)
+                .map(|(authority, counts)| {
+                    let numerator = counts.quantity(measure.numerator);
+                    match measure.kind {
+                        MeasureKind::Rate { denominator } => {
+                            Rate::new(numerator, counts.quantity(denominator))
+                        }
+                        MeasureKind::PerResidents { per } => Rate::new(
+                            numerator.saturating_mul(per),
+                            authority.population.unwrap_or(0),
+                        ),
+                    }
+                })
                 .collect();
-            rates.sort_by(|a, b| a.cmp_value(*b));
-            rates
-        }));
-    }
-    Statistics {
-        counts,
-        averages,
-        peers,
-        method,
-    }
+            let scale = Unit::of(measure).scale();
+            let mut averages = Vec::new();
+            let mut peers = Vec::new();
+            for kind in AuthorityType::ALL {
+                let of_kind: Vec<Rate> = publication
+                    .authorities
+                    .iter()
+                    .zip(&values)
+                    .filter(|(authority, _)| authority.kind == kind)
+                    .map(|(_, value)| *value)
+                    .collect();
+                averages.push(average(&of_kind, measure.average, scale));
+                let mut with_data: Vec<Rate> =
+                    of_kind.into_iter().filter(|r| r.denominator != 0).collect();
+                with_data.sort_by(|a, b| a.cmp_value(*b));
+                peers.push(with_data);
+            }
+            MeasureStatistics {
+                measure: measure.clone(),
+                values,
+                averages,
+                peers,
+            }
+        })
+        .collect();
+    Statistics { counts, measures }
 }
 
-/// The rounded average of `rates` by `method`, ignoring rates without a denominator; `None` when
-/// none has one.
-pub(crate) fn average(rates: &[Rate], method: AverageMethod) -> Option<u64> {
+/// The average of `rates` by `method`, times `scale` and rounded, ignoring rates without a
+/// denominator; `None` when none has one.
+pub(crate) fn average(rates: &[Rate], method: AverageMethod, scale: u64) -> Option<u64> {
     let with_data: Vec<Rate> = rates
         .iter()
         .copied()
@@ -331,12 +370,15 @@ pub(crate) fn average(rates: &[Rate], method: AverageMethod) -> Option<u64> {
             let sum = with_data
                 .iter()
                 .fold(BigRational::zero(), |sum, r| sum + r.exact());
-            Some(round_percent(sum / BigInt::from(with_data.len())))
+            Some(round_scaled(sum / BigInt::from(with_data.len()), scale))
         }
         AverageMethod::Pooled => {
-            let numerator = with_data.iter().map(|r| r.numerator).sum();
-            let denominator = with_data.iter().map(|r| r.denominator).sum();
-            Rate::new(numerator, denominator).percent()
+            let numerator: u128 = with_data.iter().map(|r| u128::from(r.numerator)).sum();
+            let denominator: u128 = with_data.iter().map(|r| u128::from(r.denominator)).sum();
+            Some(round_scaled(
+                BigRational::new(BigInt::from(numerator), BigInt::from(denominator)),
+                scale,
+            ))
         }
     }
 }
@@ -360,6 +402,27 @@ mod tests {
     }
 
     #[test]
+    fn counts_per_residents_round_to_tenths_halves_away_from_zero() {
+        // Kent 2024-25: 63 upheld among 1,610,000 residents, per 100,000: 3.913… → 3.9.
+        let kent = Rate::new(63 * 100_000, 1_610_000);
+        assert_eq!(kent.rounded(10), Some(39));
+        assert_eq!(Unit::Tenths.text(39), "3.9");
+        assert_eq!(Unit::Tenths.text(40), "4.0");
+        assert_eq!(Unit::Tenths.text(5), "0.5");
+        // 0.25 per 100,000 → 2.5 tenths → 3 → 0.3.
+        assert_eq!(Rate::new(100_000, 400_000).rounded(10), Some(3));
+        // A pooled average of counts per residents: (3 + 1) × 100,000 / 1,600,000 = 0.25 → 0.3.
+        let councils = [Rate::new(300_000, 800_000), Rate::new(100_000, 800_000)];
+        assert_eq!(average(&councils, AverageMethod::Pooled, 10), Some(3));
+        // The mean of the values: (0.375 + 0.125) / 2 = 0.25 → 0.3 as well; 0.375 alone → 0.4.
+        assert_eq!(average(&councils, AverageMethod::MeanOfRates, 10), Some(3));
+        assert_eq!(
+            average(&councils[..1], AverageMethod::MeanOfRates, 10),
+            Some(4)
+        );
+    }
+
+    #[test]
     fn a_zero_denominator_has_no_percentage() {
         assert_eq!(Rate::new(0, 0).percent(), None);
     }
@@ -368,15 +431,16 @@ mod tests {
     fn mean_of_rates_averages_unrounded_rates_and_skips_empty_ones() {
         // 1/8 = 12.5 % and 0/1 = 0 %: the mean is 6.25 %, not (13 + 0) / 2 = 6.5 → 7.
         let rates = [Rate::new(1, 8), Rate::new(0, 1), Rate::new(0, 0)];
-        assert_eq!(average(&rates, AverageMethod::MeanOfRates), Some(6));
+        assert_eq!(average(&rates, AverageMethod::MeanOfRates, 100), Some(6));
         // The mean lands exactly on a half: (25 % + 0 %) / 2 = 12.5 % → 13 %.
         let halves = [Rate::new(1, 4), Rate::new(0, 3)];
-        assert_eq!(average(&halves, AverageMethod::MeanOfRates), Some(13));
+        assert_eq!(average(&halves, AverageMethod::MeanOfRates, 100), Some(13));
         // 3/8 and 3/8 → 37.5 % → 38 %.
         assert_eq!(
             average(
                 &[Rate::new(3, 8), Rate::new(6, 16)],
-                AverageMethod::MeanOfRates
+                AverageMethod::MeanOfRates,
+                100
             ),
             Some(38)
         );
@@ -386,9 +450,13 @@ mod tests {
     fn pooled_divides_summed_numerators_by_summed_denominators() {
         // (1 + 0) / (8 + 1) = 11.1 %, whereas the mean of rates is 6.25 %.
         let rates = [Rate::new(1, 8), Rate::new(0, 1), Rate::new(0, 0)];
-        assert_eq!(average(&rates, AverageMethod::Pooled), Some(11));
+        assert_eq!(average(&rates, AverageMethod::Pooled, 100), Some(11));
         assert_eq!(
-            average(&[Rate::new(1, 4), Rate::new(2, 4)], AverageMethod::Pooled),
+            average(
+                &[Rate::new(1, 4), Rate::new(2, 4)],
+                AverageMethod::Pooled,
+                100
+            ),
             Some(38)
         );
     }
@@ -396,10 +464,10 @@ mod tests {
     #[test]
     fn an_average_without_any_denominator_is_none() {
         assert_eq!(
-            average(&[Rate::new(0, 0)], AverageMethod::MeanOfRates),
+            average(&[Rate::new(0, 0)], AverageMethod::MeanOfRates, 100),
             None
         );
-        assert_eq!(average(&[], AverageMethod::Pooled), None);
+        assert_eq!(average(&[], AverageMethod::Pooled, 100), None);
     }
 
     #[test]
@@ -408,7 +476,7 @@ mod tests {
         let mut rates = vec![Rate::new(1, 3); 3];
         rates.extend([Rate::new(0, 7); 5]);
         // (3 × 1/3) / 8 = 12.5 % → 13 %.
-        assert_eq!(average(&rates, AverageMethod::MeanOfRates), Some(13));
+        assert_eq!(average(&rates, AverageMethod::MeanOfRates, 100), Some(13));
     }
 
     #[test]

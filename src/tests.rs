@@ -196,7 +196,11 @@ mod module_graph {
         let mut upward = Vec::new();
         let mut unlisted = Vec::new();
         for file in files {
-            let relative = file.strip_prefix(&src).unwrap().to_string_lossy().replace('\\', "/");
+            let relative = file
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             let module = relative
                 .split('/')
                 .next()
@@ -232,7 +236,11 @@ mod module_graph {
         }
         unlisted.sort();
         unlisted.dedup();
-        assert_eq!(unlisted, Vec::<String>::new(), "modules docs/modules.md does not list");
+        assert_eq!(
+            unlisted,
+            Vec::<String>::new(),
+            "modules docs/modules.md does not list"
+        );
         assert!(upward.is_empty(), "{}", upward.join("\n"));
     }
 }

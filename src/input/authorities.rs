@@ -326,7 +326,9 @@ fn population(row: &Row, population_for: Option<&str>, problems: &mut Problems) 
         _ => {
             problems.push(row.problem(
                 POPULATION,
-                format!("found `{text}`, expected a positive whole number of residents, e.g. `1610000`"),
+                format!(
+                    "found `{text}`, expected a positive whole number of residents, e.g. `1610000`"
+                ),
             ));
             None
         }

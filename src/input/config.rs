@@ -1,12 +1,12 @@
 //! `publication.toml`: the year being published, its dates, template and signatory.
 
-use std::ops::Range;
 use std::path::Path;
 
 use chrono::NaiveDate;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::figures::at;
 use super::problems::{Location, Problem, Problems, read_file, utf8_text};
 use super::suggest;
 
@@ -99,11 +99,7 @@ pub(crate) fn load(
     let raw: RawConfig = match toml::from_str(&text) {
         Ok(raw) => raw,
         Err(error) => {
-            let location = match error.span() {
-                Some(span) => at(path, &text, span),
-                None => Location::file(path),
-            };
-            problems.push(Problem::new(location, error.message().trim().to_string()));
+            problems.push(super::figures::toml_problem(path, &text, &error));
             return None;
         }
     };
@@ -269,13 +265,4 @@ fn available_templates(templates_dir: &Path) -> Vec<String> {
         .collect();
     found.sort();
     found
-}
-
-/// The line and column (1-based, in characters) of byte offset `span.start` of `text`.
-fn at(path: &Path, text: &str, span: Range<usize>) -> Location {
-    let before = text.get(..span.start).unwrap_or(text);
-    let line = before.matches('\n').count() as u64 + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() as u64 + 1;
-    Location::at(path, line, column)
 }

@@ -9,6 +9,7 @@
 mod authorities;
 mod commentary;
 mod config;
+mod figures;
 mod printable;
 mod problems;
 mod records;
@@ -20,8 +21,11 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 pub(crate) use authorities::AuthorityLookup;
-pub use authorities::{COLUMNS as AUTHORITY_COLUMNS, OPTIONAL_COLUMNS as AUTHORITY_OPTIONAL_COLUMNS};
+pub use authorities::{
+    COLUMNS as AUTHORITY_COLUMNS, OPTIONAL_COLUMNS as AUTHORITY_OPTIONAL_COLUMNS,
+};
 pub(crate) use config::{AverageMethod, PublicationConfig, Signatory, SignatoryOrigins};
+pub(crate) use figures::{Counter, Declaration, Measure, MeasureKind, Quantity, snake};
 pub(crate) use printable::check_printable;
 pub(crate) use problems::{Location, Problems};
 pub(crate) use records::parse_date;
@@ -208,6 +212,8 @@ pub(crate) struct Publication {
     pub(crate) extract: Extract,
     /// Commentary by authority index.
     pub(crate) commentary: Vec<Option<Commentary>>,
+    /// The figures the template's letters print.
+    pub(crate) declaration: Declaration,
     pub(crate) origins: Origins,
 }
 
@@ -249,7 +255,21 @@ pub(crate) fn load(input_dir: &Path, templates_dir: &Path) -> Result<Publication
         templates_dir,
         &mut problems,
     );
-    let register = authorities::load(&input_dir.join("authorities.csv"), None, &mut problems);
+    // The template declares the figures; a figure per resident needs every authority's
+    // population.
+    let declaration = config.as_ref().and_then(|(config, _)| {
+        let dir = templates_dir.join(&config.template);
+        dir.join("main.typ")
+            .is_file()
+            .then(|| figures::load(&dir, config.average, &mut problems))
+            .flatten()
+    });
+    let population_for = declaration.as_ref().and_then(Declaration::population_for);
+    let register = authorities::load(
+        &input_dir.join("authorities.csv"),
+        population_for.as_deref(),
+        &mut problems,
+    );
     let lookup = AuthorityLookup::of_register(&register);
     let period = config.as_ref().map(|(c, _)| records::Period {
         start: c.period_start,
@@ -270,12 +290,13 @@ pub(crate) fn load(input_dir: &Path, templates_dir: &Path) -> Result<Publication
         register.authorities.len(),
         &mut problems,
     );
-    match config {
-        Some((config, signatory)) if problems.is_empty() => Ok(Publication {
+    match (config, declaration) {
+        (Some((config, signatory)), Some(declaration)) if problems.is_empty() => Ok(Publication {
             template_dir: templates_dir.join(&config.template),
             config,
             extract,
             commentary,
+            declaration,
             origins: Origins {
                 authority_fields: register.fields,
                 authorities: register.path,

@@ -242,6 +242,11 @@ fn a_template_without_fonts_or_main_is_refused_before_anything_is_written() {
     let templates = fixture.dir.path().join("templates/annual-review-2021");
     std::fs::create_dir_all(&templates).unwrap();
     std::fs::write(templates.join("main.typ"), "Hello").unwrap();
+    std::fs::copy(
+        crate::common::templates().join("annual-review-2021/figures.toml"),
+        templates.join("figures.toml"),
+    )
+    .unwrap();
     let run = Run::of(
         Command::new(crate::common::BIN)
             .args(["build", "--input"])

@@ -63,7 +63,7 @@ fn letter_data_writes_every_letters_data_and_commentary() {
         serde_json::from_slice(&std::fs::read(data.join("kent-county-council.json")).unwrap())
             .unwrap();
     assert_eq!(kent["authority"]["name"], "Kent County Council");
-    assert_eq!(kent["statistics"]["upheld"]["percent"], 74);
+    assert_eq!(kent["statistics"]["upheld_rate"]["percent"], 74);
 }
 
 #[test]
