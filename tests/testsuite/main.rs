@@ -9,6 +9,7 @@ mod command_line;
 mod corrections;
 mod crashes;
 mod defects;
+mod figures;
 mod input_commentary;
 mod input_csv;
 mod input_errors;
