@@ -6,6 +6,10 @@ use std::path::PathBuf;
 
 use annual_review::contract::{AUTHORITY_COLUMNS, COMPLIANCE_COLUMNS, DECISION_COLUMNS};
 
+/// The optional columns of `authorities.csv` the sample writes, in the contract's order
+/// (`annual_review::contract::AUTHORITY_OPTIONAL_COLUMNS`).
+const OPTIONAL_COLUMNS: [&str; 2] = ["email", "copies"];
+
 use crate::authorities::{self, Authority, KENT_CODE};
 use crate::calendar::{Calendar, PERIOD_DAYS, date_of};
 use crate::decisions::{self, NATIONAL_DECISIONS};
@@ -172,24 +176,31 @@ pub fn generate(register_csv: &str, options: &SampleOptions) -> Result<SampleFil
     let mut references = References::new(total);
     let (decisions, compliance) = rows(options.seed, &authorities, &counts, &mut references);
 
-    let recipients: Vec<(String, &str)> = authorities
+    let header: Vec<&str> = AUTHORITY_COLUMNS
         .iter()
-        .map(|a| authorities::recipient(options.seed, a))
+        .chain(&OPTIONAL_COLUMNS)
+        .copied()
+        .collect();
+    let authority_rows: Vec<[String; 7]> = authorities
+        .iter()
+        .map(|a| {
+            let (recipient, title) = authorities::recipient(options.seed, a);
+            [
+                a.code.clone(),
+                a.name.clone(),
+                a.group.label().to_string(),
+                recipient,
+                title.to_string(),
+                authorities::email(a, title),
+                authorities::copies(options.seed, a),
+            ]
+        })
         .collect();
     let authorities_csv = write_csv(
-        AUTHORITY_COLUMNS,
-        authorities
+        &header,
+        authority_rows
             .iter()
-            .zip(&recipients)
-            .map(|(a, (who, title))| {
-                vec![
-                    a.code.as_str(),
-                    a.name.as_str(),
-                    a.group.label(),
-                    who.as_str(),
-                    *title,
-                ]
-            }),
+            .map(|row| row.iter().map(String::as_str).collect()),
     )?;
     let dates: Vec<String> = (0..PERIOD_DAYS).map(date_of).collect();
     let decisions_csv = write_csv(
@@ -334,6 +345,48 @@ mod tests {
         let authorities = rows(&files.authorities_csv);
         let row = authorities.iter().find(|r| &r[0] == KENT_CODE).unwrap();
         assert_eq!((&row[3], &row[4]), ("Mr Cockburn", "Head of Paid Service"));
+    }
+
+    #[test]
+    fn the_optional_columns_are_the_contracts_in_its_order() {
+        use annual_review::contract::AUTHORITY_OPTIONAL_COLUMNS;
+        let in_contract: Vec<&str> = AUTHORITY_OPTIONAL_COLUMNS
+            .iter()
+            .copied()
+            .filter(|column| OPTIONAL_COLUMNS.contains(column))
+            .collect();
+        assert_eq!(in_contract, OPTIONAL_COLUMNS);
+    }
+
+    #[test]
+    fn the_2020_21_register_gives_addresses_and_copies() {
+        let files = generate(&register(), &SampleOptions::default()).unwrap();
+        let mut reader = csv::Reader::from_reader(files.authorities_csv.as_bytes());
+        assert_eq!(
+            reader.headers().unwrap(),
+            vec![
+                "code",
+                "name",
+                "type",
+                "recipient",
+                "recipient_title",
+                "email",
+                "copies"
+            ]
+        );
+        for row in rows(&files.authorities_csv) {
+            let domain = format!("@{}.example", authorities::slug(&row[1], &row[0]));
+            assert!(row[5].ends_with(&domain), "{:?}", row);
+            let copies: Vec<&str> = row[6].split("; ").collect();
+            assert_eq!(copies.len(), 2, "{:?}", row);
+            assert!(copies[0].starts_with("Leader of the Council: Cllr "));
+            assert!(copies[1].starts_with("Chair of Scrutiny: Cllr "));
+            assert!(copies[0].ends_with(&format!(" <leader{domain}>")));
+            assert!(copies[1].ends_with(&format!(" <scrutiny{domain}>")));
+        }
+        let authorities = rows(&files.authorities_csv);
+        let kent = authorities.iter().find(|r| &r[0] == KENT_CODE).unwrap();
+        assert_eq!(&kent[5], "head.of.paid.service@kent-county-council.example");
     }
 
     #[test]
