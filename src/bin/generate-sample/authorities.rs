@@ -4,6 +4,7 @@
 
 use crate::register::{Council, Group};
 use crate::rng::Rng;
+use crate::year::Spec;
 
 pub const KENT_CODE: &str = "E10000016";
 pub const SCILLY_CODE: &str = "E06000053";
@@ -142,17 +143,22 @@ pub fn expand(register: &[Council], scale: usize) -> Vec<Authority> {
     authorities
 }
 
-/// Who the letter is addressed to, and their title: invented, except Kent's, which are those of
-/// its real 2021 letter.
-pub fn recipient(seed: u64, authority: &Authority) -> (String, &'static str) {
-    if authority.base_code == KENT_CODE && authority.copy == 1 {
-        return ("Mr Cockburn".to_string(), "Head of Paid Service");
+/// Who the letter is addressed to, and their title: invented, except where the year pins Kent's
+/// (2020-21: those of its real 2021 letter). The title is the year's for every council, or
+/// drawn.
+pub fn recipient(seed: u64, spec: &Spec, authority: &Authority) -> (String, &'static str) {
+    if let Some((name, title)) = spec.kent.recipient
+        && authority.is_kent()
+    {
+        return (name.to_string(), title);
     }
     let mut rng = Rng::stream(seed, "recipient", authority.index as u64, 0);
     let honorific = HONORIFICS[rng.weighted(&HONORIFICS.map(|(_, w)| w))].0;
     let surname = SURNAMES[rng.below(SURNAMES.len() as u64) as usize];
     let roll = rng.unit();
-    let title = if authority.base_code == CITY_OF_LONDON_CODE {
+    let title = if let Some(title) = spec.recipient_title {
+        title
+    } else if authority.base_code == CITY_OF_LONDON_CODE {
         "Town Clerk and Chief Executive"
     } else if roll < 0.06 {
         "Head of Paid Service"
