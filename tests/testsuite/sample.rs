@@ -1,11 +1,26 @@
-//! The sample generator: run from any folder, it writes a complete input folder equal to the
-//! committed `input/`, byte for byte, and that folder is valid.
+//! The sample generator: run from any folder, it writes complete input folders equal to the
+//! committed `input/` (2020-21, which is valid) and `examples/2024-25/`, byte for byte.
 
+use std::path::Path;
 use std::process::Command;
 
 use crate::common::{BIN, Run, files_under, repo, templates};
 
 const GENERATE: &str = env!("CARGO_BIN_EXE_generate-sample");
+
+/// Every file under `out` is the same, byte for byte, as the file of the same name under the
+/// repository's `committed` folder, and there are no others.
+fn assert_same_as_committed(out: &Path, committed: &str) {
+    let files = files_under(out);
+    assert_eq!(files, files_under(&repo().join(committed)));
+    for file in &files {
+        let (ours, theirs) = (
+            std::fs::read(out.join(file)).unwrap(),
+            std::fs::read(repo().join(committed).join(file)).unwrap(),
+        );
+        assert!(ours == theirs, "{file} differs from {committed}/{file}");
+    }
+}
 
 #[test]
 fn the_generator_writes_the_committed_sample_from_any_folder() {
@@ -31,16 +46,7 @@ fn the_generator_writes_the_committed_sample_from_any_folder() {
     );
     assert_eq!(files_under(cwd.path()), Vec::<String>::new());
 
-    let committed = repo().join("input");
-    let files = files_under(&out);
-    assert_eq!(files, files_under(&committed));
-    for file in &files {
-        let (ours, theirs) = (
-            std::fs::read(out.join(file)).unwrap(),
-            std::fs::read(committed.join(file)).unwrap(),
-        );
-        assert!(ours == theirs, "{file} differs from input/{file}");
-    }
+    assert_same_as_committed(&out, "input");
 
     let check = Run::of(
         Command::new(BIN)
@@ -59,4 +65,30 @@ fn the_generator_writes_the_committed_sample_from_any_folder() {
         check.stderr,
         "the input is valid: 339 letters for 2020-21, 11,800 decisions and 1,825 compliance outcomes\n"
     );
+}
+
+#[test]
+fn the_generator_writes_the_committed_2024_25_example_from_any_folder() {
+    let cwd = tempfile::tempdir().unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let out = scratch.path().join("2024-25");
+
+    let run = Run::of(
+        Command::new(GENERATE)
+            .args(["--year", "2024-25", "--out"])
+            .arg(&out)
+            .current_dir(cwd.path())
+            .output()
+            .expect("generate-sample runs"),
+    );
+    run.assert_status(0);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "wrote 317 authorities, 22010 decisions, 3300 compliance outcomes, publication.toml and 1 commentary to {}\n",
+            out.display()
+        )
+    );
+    assert_eq!(files_under(cwd.path()), Vec::<String>::new());
+    assert_same_as_committed(&out, "examples/2024-25");
 }

@@ -1,21 +1,20 @@
 //! The compliance outcomes: how many each authority records, how many late or not complied
-//! (Kent's pinned, the County Council average kept clear of its rounding edge), and their rows.
+//! (Kent's pinned when the year pins them, the year's national rate of failures, the County
+//! Council average kept clear of its rounding edge), and their rows.
 
 use crate::authorities::{Authority, authority_field};
-use crate::calendar::{Calendar, working_day};
+use crate::calendar::Calendar;
 use crate::counts::{Counties, Counts, mean_rate, pick_in_pool};
 use crate::references::References;
 use crate::register::Group;
 use crate::rng::Rng;
-
-const KENT_COMPLIANCE: usize = 33;
+use crate::year::Spec;
 
 /// Compliance can only be nudged downwards from 100 %, so a floor keeps it well clear of 99.5.
 const COUNTY_COMPLIANCE_FLOOR: f64 = 99.75;
 
 /// Compliance outcomes recorded per upheld case.
 const COMPLIANCE_PER_UPHELD: f64 = 0.9;
-const NOT_COMPLIED_RATE: f64 = 0.005;
 const COMPLIED_LATE_RATE: f64 = 0.06;
 
 /// Upheld cases eligible as the source of a compliance record: decided early enough for the
@@ -24,12 +23,22 @@ const LAST_LINKABLE_DAY: u32 = 300;
 
 /// Fills in the compliance, complied late and not complied counts of every authority, whose
 /// upheld counts are final.
-pub fn count(seed: u64, authorities: &[Authority], counties: &Counties, counts: &mut [Counts]) {
+pub fn count(
+    seed: u64,
+    spec: &Spec,
+    authorities: &[Authority],
+    counties: &Counties,
+    counts: &mut [Counts],
+) {
+    // Kent's, all complied with, when the year pins them.
+    let kent_pinned = |a: &Authority| a.is_kent() && spec.kent.compliance.is_some();
     // Compliance outcomes: roughly one per upheld case, some late.
     for (a, c) in authorities.iter().zip(counts.iter_mut()) {
         let mut rng = Rng::stream(seed, "compliance", a.index as u64, 0);
-        if a.is_kent() {
-            c.compliance = KENT_COMPLIANCE;
+        if let Some(compliance) = spec.kent.compliance
+            && a.is_kent()
+        {
+            c.compliance = compliance;
             continue;
         }
         let expected = c.upheld as f64 * COMPLIANCE_PER_UPHELD * rng.between(0.9, 1.1);
@@ -39,15 +48,15 @@ pub fn count(seed: u64, authorities: &[Authority], counties: &Counties, counts: 
             .count();
     }
 
-    // A handful of failures nationally, placed on random outcomes (never Kent's).
+    // A handful of failures nationally, placed on random outcomes (never Kent's pinned ones).
     let pool: Vec<(usize, usize)> = authorities
         .iter()
         .zip(counts.iter())
-        .filter(|(a, _)| !a.is_kent())
+        .filter(|(a, _)| !kent_pinned(a))
         .map(|(a, c)| (a.index, c.compliance - c.complied_late))
         .collect();
     let outcomes: usize = counts.iter().map(|c| c.compliance).sum();
-    let failures = (outcomes as f64 * NOT_COMPLIED_RATE).round() as usize;
+    let failures = (outcomes as f64 * spec.not_complied_rate).round() as usize;
     let mut rng = Rng::stream(seed, "not-complied", 0, 0);
     for i in pick_in_pool(&mut rng, &pool, failures) {
         counts[i].not_complied += 1;
@@ -121,10 +130,11 @@ pub fn rows(
             let (case_ref, decided) =
                 linkable.swap_remove(rng.below(linkable.len() as u64) as usize);
             let due = decided + 14 + rng.below(50) as u32;
-            (case_ref, working_day(due))
+            (case_ref, calendar.working_day(due))
         } else {
-            let year = if rng.chance(0.75) { 19 } else { 18 };
-            (references.issue(rng, year, 1.0), calendar.day(rng))
+            // Received in one of the two years before the reporting year began.
+            let back = if rng.chance(0.75) { 1 } else { 2 };
+            (references.earlier(rng, back), calendar.day(rng))
         };
         rows.push(ComplianceRow {
             case_ref,

@@ -1,12 +1,13 @@
 //! Every authority's figures, fixed before any row is written: how many decisions, how many
 //! of them investigated, upheld, remedied and reported, and its compliance outcomes. The pinned
-//! figures (Kent's own, the County Council averages) are met here.
+//! figures (Kent's own, the County Council averages, the national totals) are met here.
 
 use std::collections::BTreeSet;
 
 use crate::authorities::Authority;
 use crate::register::Group;
 use crate::rng::Rng;
+use crate::year::Spec;
 use crate::{compliance, decisions};
 
 /// Stay this close to a target, so the mean sits at least 0.35 from a .5 rounding edge.
@@ -23,6 +24,9 @@ pub struct Counts {
     pub compliance: usize,
     pub complied_late: usize,
     pub not_complied: usize,
+    /// Decisions neither upheld nor not upheld by outcome, in the order of
+    /// [`OTHER_OUTCOMES`](decisions::OTHER_OUTCOMES), when pinned; otherwise each is drawn.
+    pub others: Option<[usize; 4]>,
 }
 
 /// The councils whose averages are pinned: County Council averages are published over the
@@ -52,6 +56,7 @@ impl Counties {
 /// Every authority's figures, from its number of decisions (`volumes`).
 pub fn plan(
     seed: u64,
+    spec: &Spec,
     authorities: &[Authority],
     volumes: &[usize],
     total_decisions: usize,
@@ -64,8 +69,15 @@ pub fn plan(
         })
         .collect();
     let counties = Counties::of(authorities);
-    decisions::count(seed, authorities, &counties, total_decisions, &mut counts);
-    compliance::count(seed, authorities, &counties, &mut counts);
+    decisions::count(
+        seed,
+        spec,
+        authorities,
+        &counties,
+        total_decisions,
+        &mut counts,
+    );
+    compliance::count(seed, spec, authorities, &counties, &mut counts);
     counts
 }
 
@@ -149,6 +161,57 @@ pub fn tune_mean(
             *n -= 1;
         }
     }
+}
+
+/// Moves the national sum of one count (`count`) to `target`, one unit at a time on random
+/// units of the `owners`: up into the room each has below its `ceiling`, or down out of what
+/// it has.
+pub fn meet_total(
+    rng: &mut Rng,
+    counts: &mut [Counts],
+    owners: &[usize],
+    target: usize,
+    count: fn(&mut Counts) -> &mut usize,
+    ceiling: fn(&Counts) -> usize,
+) {
+    let current: usize = counts.iter_mut().map(|c| *count(c)).sum();
+    let up = target > current;
+    let pool: Vec<(usize, usize)> = owners
+        .iter()
+        .map(|&i| {
+            let n = *count(&mut counts[i]);
+            (i, if up { ceiling(&counts[i]) - n } else { n })
+        })
+        .collect();
+    for i in pick_in_pool(rng, &pool, target.abs_diff(current)) {
+        let n = count(&mut counts[i]);
+        if up {
+            *n += 1;
+        } else {
+            *n -= 1;
+        }
+    }
+}
+
+/// Shares `total` out in proportion to `weights` (largest remainder, ties to the earlier
+/// item), so the shares add up to `total` exactly.
+pub fn apportion(total: usize, weights: &[f64]) -> Vec<usize> {
+    let sum: f64 = weights.iter().sum();
+    if sum <= 0.0 {
+        return vec![0; weights.len()];
+    }
+    let exact: Vec<f64> = weights.iter().map(|w| w / sum * total as f64).collect();
+    let mut shares: Vec<usize> = exact.iter().map(|x| x.floor() as usize).collect();
+    let given: usize = shares.iter().sum();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (ra, rb) = (exact[a] - exact[a].floor(), exact[b] - exact[b].floor());
+        rb.total_cmp(&ra).then(a.cmp(&b))
+    });
+    for &i in order.iter().take(total.saturating_sub(given)) {
+        shares[i] += 1;
+    }
+    shares
 }
 
 /// Picks `k` distinct items from a pool given as (owner, items owned), returning the owner

@@ -22,8 +22,6 @@ pub trait Behaviour: Sized {
     fn from_register(value: &str) -> Option<Self>;
     fn volume_weight(self) -> f64;
     fn category_weights(self) -> [u32; 8];
-    fn upheld_base(self) -> f64;
-    fn remedy_base(self) -> f64;
 }
 
 impl Behaviour for Group {
@@ -53,22 +51,6 @@ impl Behaviour for Group {
             _ => [17, 9, 8, 20, 10, 11, 14, 11],
         }
     }
-
-    /// Typical upheld share of investigations (counties slightly higher, as published).
-    fn upheld_base(self) -> f64 {
-        match self {
-            Group::County => 0.71,
-            _ => 0.655,
-        }
-    }
-
-    /// Typical share of upheld cases the council had already remedied.
-    fn remedy_base(self) -> f64 {
-        match self {
-            Group::County => 0.08,
-            _ => 0.105,
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -76,7 +58,13 @@ pub struct Council {
     pub code: String,
     pub name: String,
     pub group: Group,
+    /// Residents: the register's `pop-2020`, or for 2024-25 the sample's own figure
+    /// ([`crate::population`]).
     pub population: f64,
+    /// The register's `local-authority-code` (e.g. `KEN`), and for a district its county's
+    /// (`county-la`): read when the register has those columns, for nesting populations.
+    pub la_code: Option<String>,
+    pub county: Option<String>,
 }
 
 pub fn read_register(register_csv: &str) -> Result<Vec<Council>, SampleError> {
@@ -90,6 +78,10 @@ pub fn read_register(register_csv: &str) -> Result<Vec<Council>, SampleError> {
     };
     let (name_col, code_col) = (column("official-name")?, column("gss-code")?);
     let (pop_col, group_col) = (column("pop-2020")?, column("lgsco-comparison-group")?);
+    let (la_col, county_col) = (
+        column("local-authority-code").ok(),
+        column("county-la").ok(),
+    );
 
     // Population stays `None` until every row is read: gaps take their group's mean.
     let mut rows: Vec<(Council, Option<f64>)> = Vec::new();
@@ -97,6 +89,7 @@ pub fn read_register(register_csv: &str) -> Result<Vec<Council>, SampleError> {
     for record in reader.records() {
         let record = record?;
         let field = |i: usize| record.get(i).unwrap_or("").trim().to_string();
+        let optional = |i: Option<usize>| i.map(field).filter(|text| !text.is_empty());
         let (name, code) = (field(name_col), field(code_col));
         let group_text = field(group_col);
         let group = Group::from_register(&group_text).ok_or_else(|| SampleError::UnknownGroup {
@@ -125,6 +118,8 @@ pub fn read_register(register_csv: &str) -> Result<Vec<Council>, SampleError> {
             name,
             group,
             population: 0.0,
+            la_code: optional(la_col),
+            county: optional(county_col),
         };
         rows.push((council, population));
     }
