@@ -21,3 +21,4 @@ mod refusals;
 mod sample;
 mod validation;
 mod web;
+mod years;

@@ -73,19 +73,27 @@ fn findings(path: &Path, profile: ValidationProfile) -> Vec<String> {
 }
 
 #[test]
-fn every_letter_of_the_sample_passes_pdf_a_2a_and_pdf_ua_1() {
-    let fixture = Fixture::sample_built();
-    let letters = crate::common::files_under(&fixture.letters());
-    assert_eq!(letters.len(), 339);
+fn every_letter_of_the_2020_21_sample_passes_pdf_a_2a_and_pdf_ua_1() {
+    assert_valid_letters(&crate::common::national().join("2020-21/letters"), 339);
+}
+
+#[test]
+fn every_letter_of_the_2024_25_sample_passes_pdf_a_2a_and_pdf_ua_1() {
+    assert_valid_letters(&crate::common::national_2025().join("2024-25/letters"), 317);
+}
+
+/// Every letter in `dir` (there are `expected`) passes both validations.
+fn assert_valid_letters(dir: &std::path::Path, expected: usize) {
+    let letters = crate::common::files_under(dir);
+    assert_eq!(letters.len(), expected);
     let failing: Vec<String> = std::thread::scope(|scope| {
         let halves: Vec<_> = letters
             .chunks(letters.len().div_ceil(2))
             .map(|chunk| {
-                let fixture = &fixture;
                 scope.spawn(move || {
                     let mut failing = Vec::new();
                     for letter in chunk {
-                        let path = fixture.letters().join(letter);
+                        let path = dir.join(letter);
                         for (name, profile) in [
                             ("PDF/A-2a", ValidationProfile::PdfA2a),
                             ("PDF/UA-1", ValidationProfile::PdfUa1),

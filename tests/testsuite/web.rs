@@ -98,13 +98,13 @@ fn normalise(text: &str) -> String {
 /// The text of a letter's PDF without what a printed page repeats: the running header (the
 /// Ombudsman's name on every page, the letter's heading from page 2) and the footer (the
 /// council's name and the page number).
-fn letter_text(pdf: &str, council: &str) -> String {
+fn letter_text(pdf: &str, council: &str, heading: &str) -> String {
     let mut text = normalise(pdf).replace("Local Government & Social Care Ombudsman ", "");
     let pages = text.matches(" Page ").count();
     for page in 1..=pages {
         text = text.replacen(&format!("{council} Page {page} of {pages}"), "", 1);
     }
-    let heading = "Annual Review letter 2021 ";
+    let heading = &format!("{heading} ");
     let first = text.find(heading).map_or(0, |i| i + heading.len());
     format!("{}{}", &text[..first], text[first..].replace(heading, ""))
 }
@@ -147,20 +147,40 @@ fn site(fixture: &Fixture) -> std::path::PathBuf {
 }
 
 #[test]
-fn every_letters_page_says_the_same_words_as_its_pdf() {
-    let fixture = Fixture::sample_built();
-    let pages = crate::common::files_under(&site(&fixture).join("councils"));
-    assert_eq!(pages.len(), 339);
+fn every_letters_page_says_the_same_words_as_its_pdf_in_2020_21() {
+    assert_pages_say_their_letters(
+        &crate::common::national().join("2020-21"),
+        339,
+        "Annual Review letter 2021",
+    );
+}
+
+#[test]
+fn every_letters_page_says_the_same_words_as_its_pdf_in_2024_25() {
+    assert_pages_say_their_letters(
+        &crate::common::national_2025().join("2024-25"),
+        317,
+        "Annual Review letter 2025",
+    );
+}
+
+/// Every council's page in the year's folder `year` (there are `expected`) says the words of its
+/// letter, whose running heading is `heading`.
+fn assert_pages_say_their_letters(year: &Path, expected: usize, heading: &str) {
+    let councils = year.join("site/councils");
+    let pages = crate::common::files_under(&councils);
+    assert_eq!(pages.len(), expected);
     let mut differing = Vec::new();
     for page in &pages {
         let slug = page.trim_end_matches(".html");
-        let html = std::fs::read_to_string(site(&fixture).join("councils").join(page)).unwrap();
+        let html = std::fs::read_to_string(councils.join(page)).unwrap();
         let council = html
             .split_once("<p class=\"caption\">")
             .and_then(|(_, rest)| rest.split_once("</p>"))
             .map(|(name, _)| decode(name))
             .expect("the page names its council");
-        let pdf = letter_text(&pdf_text(&fixture.letter(slug)), &council);
+        let letter = year.join("letters").join(format!("{slug}.pdf"));
+        let pdf = letter_text(&pdf_text(&letter), &council, heading);
         let diff = difference(&pdf, &page_text(&html));
         if !diff.is_empty() {
             differing.push(format!("{slug}: {}", diff.join(", ")));

@@ -336,29 +336,43 @@ pub fn assert_same_tree(expected: &Path, actual: &Path, context: &str) {
     );
 }
 
-/// The output folder of the national sample (`input/`) built once for the whole test run, to be
-/// read or copied (never changed): the builds that every test of the sample would otherwise make
-/// again.
+/// The output folder of the national sample (`input/`, 2020-21) built once for the whole test
+/// run, to be read or copied (never changed): the builds that every test of the sample would
+/// otherwise make again.
 pub fn national() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
+    BUILT.get_or_init(|| build_once("input", "national"))
+}
+
+/// The output folder of the 2024-25 sample (`examples/2024-25/`), built once for the test run.
+pub fn national_2025() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| build_once("examples/2024-25", "national-2025"))
+}
+
+/// The sample in the repository's `input` folder built into a folder of the test run's own,
+/// `<name>-<pid>`, after removing the folders of earlier runs whose process is gone.
+fn build_once(input: &str, name: &str) -> PathBuf {
+    {
         let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-        // Earlier runs' builds whose process is gone.
         for entry in std::fs::read_dir(&root).into_iter().flatten().flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if let Some(pid) = name.strip_prefix("national-")
+            let found = entry.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = found
+                .strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix('-'))
+                && pid.chars().all(|c| c.is_ascii_digit())
                 && !Path::new("/proc").join(pid).exists()
             {
                 let _ = std::fs::remove_dir_all(entry.path());
             }
         }
-        let output = root.join(format!("national-{}", std::process::id()));
+        let output = root.join(format!("{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&output);
         let run = Run::of(
             Command::new(BIN)
                 .arg("build")
                 .arg("--input")
-                .arg(repo().join("input"))
+                .arg(repo().join(input))
                 .arg("--templates")
                 .arg(templates())
                 .arg("--output")
@@ -368,7 +382,7 @@ pub fn national() -> &'static Path {
         );
         run.assert_status(0);
         output
-    })
+    }
 }
 
 /// A number as messages write it: 12,280.
