@@ -413,6 +413,7 @@ fn foreign(plan: &Plan, manifest: &Manifest, year_dir: &Path) -> Vec<String> {
                 || manifest.files.contains_key(&name)
                 || manifest.removing.contains_key(&name)
                 || layout::is_bookkeeping(&name)
+                || layout::is_delivery(&name)
                 || crate::files::is_temporary(&entry.file_name().to_string_lossy());
             (!known).then_some(name)
         })

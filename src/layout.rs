@@ -12,7 +12,13 @@
 //! manifest.json                   what every file above was made from
 //! .stamps.json                    when each file was put in place (a cache, never published)
 //! .lock                           held by the run that writes or reads the folder
+//! outbox/<slug>.eml               a council's covering e-mail with its letter attached
+//! outbox/<slug>.reissue-<n>.eml   the n-th corrected message sent after it
+//! delivery.jsonl                  the ledger: every message's sending and its outcome
 //! ```
+//!
+//! The outbox and the ledger are delivery's: records of what is sent, never rewritten once sent,
+//! so `build` neither writes nor removes them (see [`crate::delivery`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +29,9 @@ pub(crate) const MANIFEST: &str = "manifest.json";
 /// tell an untouched file without reading it (see [`crate::manifest::Stamps`]).
 pub(crate) const STAMPS: &str = ".stamps.json";
 pub(crate) const LOCK: &str = ".lock";
+/// The delivery ledger.
+pub(crate) const LEDGER: &str = "delivery.jsonl";
+pub(crate) const OUTBOX_DIR: &str = "outbox";
 pub(crate) const LETTERS_DIR: &str = "letters";
 pub(crate) const SITE_DIR: &str = "site";
 pub(crate) const STATISTICS_CSV: &str = "statistics.csv";
@@ -96,6 +105,23 @@ pub(crate) fn site_data(name: &str) -> String {
 /// A file of the site's assets, by its path inside them: `site/assets/<path>`.
 pub(crate) fn asset(path: &str) -> String {
     format!("{ASSETS_DIR}/{path}")
+}
+
+/// A council's message: the first (`reissue` 0) `outbox/<slug>.eml`, a reissue
+/// `outbox/<slug>.reissue-<n>.eml`.
+pub(crate) fn message(slug: &str, reissue: usize) -> String {
+    match reissue {
+        0 => format!("{OUTBOX_DIR}/{slug}.eml"),
+        n => format!("{OUTBOX_DIR}/{slug}.reissue-{n}.eml"),
+    }
+}
+
+/// Whether `file` is delivery's: the ledger, or a file of the outbox.
+pub(crate) fn is_delivery(file: &str) -> bool {
+    file == LEDGER
+        || file
+            .strip_prefix(OUTBOX_DIR)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// What a file of the year's folder is, by its name.

@@ -74,8 +74,14 @@ struct Owner {
 }
 
 /// Reads the register. `population_for` says why every authority must have a population, when a
-/// figure is per resident.
-pub(crate) fn load(path: &Path, population_for: Option<&str>, problems: &mut Problems) -> Register {
+/// figure is per resident; `by_email`, that the letters go by e-mail, so every authority needs an
+/// address and every copy one too.
+pub(crate) fn load(
+    path: &Path,
+    population_for: Option<&str>,
+    by_email: bool,
+    problems: &mut Problems,
+) -> Register {
     let mut register = Register {
         authorities: Vec::new(),
         path: path.to_path_buf(),
@@ -125,11 +131,15 @@ pub(crate) fn load(path: &Path, population_for: Option<&str>, problems: &mut Pro
             problems,
         );
         let population = population(row, population_for, problems);
-        let email = list(row, EMAIL, problems).into_iter().map(str::to_string).collect();
-        let copies = list(row, COPIES, problems)
+        let email: Vec<String> = list(row, EMAIL, problems)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let copies: Vec<CopyTo> = list(row, COPIES, problems)
             .into_iter()
             .filter_map(|text| copy_to(row, text, problems))
             .collect();
+        check_addresses(row, &email, &copies, by_email, problems);
         if let Some(code) = &code {
             register.claim(&mut keys, row, CODE, code, name.as_deref(), problems);
         }
@@ -346,6 +356,58 @@ fn list<'a>(row: &'a Row, column: usize, problems: &mut Problems) -> Vec<&'a str
         Err(problem) => {
             problems.push(problem);
             Vec::new()
+        }
+    }
+}
+
+/// Checks a row's addresses: each one an e-mail address, none twice among the recipient's and the
+/// copies'; and, when the letters go by e-mail, a recipient's address and one for every copy.
+fn check_addresses(
+    row: &Row,
+    email: &[String],
+    copies: &[CopyTo],
+    by_email: bool,
+    problems: &mut Problems,
+) {
+    let why = "the letters go by e-mail (publication.toml has a [delivery] table)";
+    if by_email && email.is_empty() {
+        problems.push(row.problem(
+            EMAIL,
+            format!("found an empty value, expected the recipient's e-mail address: {why}"),
+        ));
+    }
+    let mut seen: Vec<String> = Vec::new();
+    let addresses = email.iter().map(|address| (EMAIL, address.as_str())).chain(
+        copies
+            .iter()
+            .filter_map(|copy| Some((COPIES, copy.email.as_deref()?))),
+    );
+    for (column, address) in addresses {
+        if address.parse::<lettre::Address>().is_err() {
+            problems.push(row.problem(
+                column,
+                format!("found `{address}`, expected an e-mail address, e.g. `chief.executive@kent.example`"),
+            ));
+            continue;
+        }
+        let key = address.to_ascii_lowercase();
+        if seen.contains(&key) {
+            problems.push(row.problem(
+                column,
+                format!("found `{address}` twice, expected each address once (a message goes once to each)"),
+            ));
+        }
+        seen.push(key);
+    }
+    if by_email {
+        for copy in copies.iter().filter(|copy| copy.email.is_none()) {
+            problems.push(row.problem(
+                COPIES,
+                format!(
+                    "found `{}: {}` without an address, expected `Title: Name <address>`: {why}",
+                    copy.title, copy.name
+                ),
+            ));
         }
     }
 }

@@ -51,6 +51,41 @@ pub(crate) struct PublicationConfig {
     pub(crate) template: String,
     pub(crate) average: AverageMethod,
     pub(crate) signatory: Signatory,
+    /// How the letters go by e-mail, when they do.
+    pub(crate) delivery: Option<Delivery>,
+}
+
+/// publication.toml's `[delivery]`: who the covering e-mails come from, and how they are sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Delivery {
+    /// `Annual Review <annual.review@lgo.example>`: the From of every message.
+    pub(crate) from: lettre::message::Mailbox,
+    /// Where replies go, if not to `from`.
+    pub(crate) reply_to: Option<lettre::message::Mailbox>,
+    /// The SMTP server `send` uses when `--smtp` does not name one.
+    pub(crate) smtp: Option<String>,
+    /// The largest message `outbox` writes, in bytes once encoded.
+    pub(crate) size_limit: u64,
+    /// The most messages `send` sends in a minute.
+    pub(crate) per_minute: u32,
+}
+
+impl Delivery {
+    /// 10 MB: a common smallest limit on a whole message, once encoded.
+    pub(crate) const DEFAULT_SIZE_LIMIT_MB: f64 = 10.0;
+    /// 30 a minute: what Exchange Online accepts on SMTP AUTH.
+    pub(crate) const DEFAULT_PER_MINUTE: u32 = 30;
+}
+
+/// `[delivery]` as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDelivery {
+    from: Spanned<String>,
+    reply_to: Option<Spanned<String>>,
+    smtp: Option<String>,
+    size_limit_mb: Option<Spanned<f64>>,
+    per_minute: Option<Spanned<u32>>,
 }
 
 /// Where the signatory's name and titles are in `publication.toml`, for problems found after
@@ -74,6 +109,7 @@ struct RawConfig {
     template: Spanned<String>,
     average: AverageMethod,
     signatory: RawSignatory,
+    delivery: Option<RawDelivery>,
 }
 
 #[derive(Deserialize)]
@@ -191,6 +227,13 @@ pub(crate) fn load(
             .map(|title| at(path, &text, title.span()))
             .collect(),
     };
+    let delivery = raw
+        .delivery
+        .as_ref()
+        .and_then(|raw| delivery(path, &text, raw, problems));
+    if raw.delivery.is_some() && delivery.is_none() {
+        return None;
+    }
     let config = PublicationConfig {
         year: year.to_string(),
         period_start: period_start?,
@@ -208,8 +251,82 @@ pub(crate) fn load(
                 .map(Spanned::into_inner)
                 .collect(),
         },
+        delivery,
     };
     Some((config, origins))
+}
+
+/// Checks `[delivery]`: addresses that parse, limits above zero.
+fn delivery(
+    path: &Path,
+    text: &str,
+    raw: &RawDelivery,
+    problems: &mut Problems,
+) -> Option<Delivery> {
+    let before = problems.len();
+    let mailbox = |field: &str, value: &Spanned<String>, problems: &mut Problems| {
+        let found = value.get_ref().trim();
+        match found.parse::<lettre::message::Mailbox>() {
+            Ok(mailbox) => Some(mailbox),
+            Err(_) => {
+                problems.push(Problem::new(
+                    at(path, text, value.span()),
+                    format!(
+                        "`delivery.{field}`: found `{found}`, expected an e-mail address, e.g. `annual.review@lgo.example` or `Annual Review <annual.review@lgo.example>`"
+                    ),
+                ));
+                None
+            }
+        }
+    };
+    let from = mailbox("from", &raw.from, problems);
+    let reply_to = raw
+        .reply_to
+        .as_ref()
+        .and_then(|value| mailbox("reply_to", value, problems));
+    let positive = |field: &str,
+                    value: Option<f64>,
+                    span: Option<std::ops::Range<usize>>,
+                    problems: &mut Problems| {
+        if let Some(value) = value
+            && !(value.is_finite() && value > 0.0)
+        {
+            problems.push(Problem::new(
+                at(path, text, span.unwrap_or(0..0)),
+                format!("`delivery.{field}`: found {value}, expected a number above zero"),
+            ));
+        }
+    };
+    positive(
+        "size_limit_mb",
+        raw.size_limit_mb.as_ref().map(|v| *v.get_ref()),
+        raw.size_limit_mb.as_ref().map(Spanned::span),
+        problems,
+    );
+    positive(
+        "per_minute",
+        raw.per_minute.as_ref().map(|v| f64::from(*v.get_ref())),
+        raw.per_minute.as_ref().map(Spanned::span),
+        problems,
+    );
+    if problems.len() > before {
+        return None;
+    }
+    Some(Delivery {
+        from: from?,
+        reply_to,
+        smtp: raw.smtp.clone(),
+        // Megabytes of 1,000,000 bytes, as providers state their limits.
+        size_limit: (raw
+            .size_limit_mb
+            .as_ref()
+            .map_or(Delivery::DEFAULT_SIZE_LIMIT_MB, |v| *v.get_ref())
+            * 1_000_000.0) as u64,
+        per_minute: raw
+            .per_minute
+            .as_ref()
+            .map_or(Delivery::DEFAULT_PER_MINUTE, |v| *v.get_ref()),
+    })
 }
 
 /// Whether `name` can only name a folder directly inside the templates folder.

@@ -24,7 +24,7 @@ pub(crate) use authorities::AuthorityLookup;
 pub use authorities::{
     COLUMNS as AUTHORITY_COLUMNS, OPTIONAL_COLUMNS as AUTHORITY_OPTIONAL_COLUMNS,
 };
-pub(crate) use config::{AverageMethod, PublicationConfig, Signatory, SignatoryOrigins};
+pub(crate) use config::{AverageMethod, Delivery, PublicationConfig, Signatory, SignatoryOrigins};
 pub(crate) use figures::{Counter, Declaration, Measure, MeasureKind, Quantity, snake};
 pub(crate) use printable::check_printable;
 pub(crate) use problems::{Location, Problems};
@@ -265,9 +265,13 @@ pub(crate) fn load(input_dir: &Path, templates_dir: &Path) -> Result<Publication
             .flatten()
     });
     let population_for = declaration.as_ref().and_then(Declaration::population_for);
+    let by_email = config
+        .as_ref()
+        .is_some_and(|(config, _)| config.delivery.is_some());
     let register = authorities::load(
         &input_dir.join("authorities.csv"),
         population_for.as_deref(),
+        by_email,
         &mut problems,
     );
     let lookup = AuthorityLookup::of_register(&register);

@@ -333,6 +333,21 @@ impl Template {
         &self.fonts_digest
     }
 
+    /// The text of the template's file at `path` (relative to its folder, `/`-separated), if it
+    /// has one that is text: the covering e-mail's words, say.
+    pub(crate) fn text(&self, path: &str) -> Option<String> {
+        let id = RootedPath::new(
+            VirtualRoot::Project,
+            VirtualPath::new(format!("/{path}")).ok()?,
+        )
+        .intern();
+        match (self.sources.get(&id), self.files.get(&id)) {
+            (Some(source), _) => Some(source.text().to_string()),
+            (None, Some(bytes)) => std::str::from_utf8(bytes).ok().map(str::to_string),
+            (None, None) => None,
+        }
+    }
+
     /// What the web edition serves beside its pages, by path among the assets.
     pub(crate) fn assets(&self) -> &[Asset] {
         &self.assets
