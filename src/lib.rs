@@ -16,12 +16,14 @@
 //! - [`plan`]: every file the year's folder should hold now, and what each is made from;
 //! - [`fresh`]: the plan against the record and the disk: what is current, and why not;
 //! - [`year_folder`]: the locked year folder, where files are put and taken away;
+//! - [`delivery`]: the covering e-mails in the outbox, the ledger of what was sent, and SMTP;
 //! - [`build`], [`status`], [`archive`], [`letter_data`]: the commands, which [`cli`] parses,
 //!   runs and answers, one module per subcommand.
 
 mod archive;
 mod build;
 pub mod cli;
+mod delivery;
 mod digest;
 mod exit;
 mod failpoint;

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::delivery::{self, Desk, Standing};
 use crate::exit::{self, Exit};
 use crate::fresh::{self, Freshness, OnDisk, Reason};
 use crate::layout;
@@ -77,6 +78,31 @@ pub(crate) struct StatusReport {
     /// Files in the year's folder that the tool did not make, or that changed after it made them
     /// and no longer belong: a build leaves them alone.
     pub(crate) not_ours: Vec<String>,
+    /// Where the e-mails stand, when the letters go by e-mail (publication.toml's [delivery]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) delivery: Option<DeliveryStatus>,
+}
+
+/// The outbox and the ledger: how many messages are in each state, and the councils that need a
+/// person (in doubt, refused, changed since sent, not written).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct DeliveryStatus {
+    /// How many councils' messages are in each state: `to-send`, `sent`, `in-doubt`, `refused`,
+    /// `changed-since-sent`, `not-in-outbox`, `not-built`, `too-big`, `unwritable`.
+    pub(crate) counts: std::collections::BTreeMap<&'static str, usize>,
+    /// The councils whose message needs a person, in register order.
+    pub(crate) attention: Vec<MessageStatus>,
+}
+
+/// A council's message that needs a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct MessageStatus {
+    pub(crate) state: &'static str,
+    pub(crate) code: String,
+    pub(crate) name: String,
+    pub(crate) file: Option<String>,
+    /// What happened, and what to do.
+    pub(crate) text: String,
 }
 
 impl StatusReport {
@@ -95,6 +121,8 @@ pub(crate) enum StatusError {
     Output(#[from] OutputError),
     #[error(transparent)]
     Manifest(#[from] manifest::ReadError),
+    #[error(transparent)]
+    Ledger(#[from] delivery::LedgerError),
 }
 
 impl Exit for StatusError {
@@ -126,7 +154,86 @@ pub(crate) fn status(
     let manifest = Manifest::read(&year_dir)?;
     let stamps = Stamps::read(&year_dir);
     let freshness = fresh::compare(&prepared, &plan, manifest.as_ref(), &stamps, &year_dir);
-    Ok(report(&prepared, &plan, &freshness, year_dir))
+    // Said once delivery has begun: an outbox written, or a message sent.
+    let delivery = match &prepared.publication.config.delivery {
+        Some(config)
+            if year_dir.join(layout::OUTBOX_DIR).is_dir()
+                || year_dir.join(layout::LEDGER).exists() =>
+        {
+            let ledger = delivery::Ledger::read(&year_dir)?;
+            let desk = Desk {
+                prepared: &prepared,
+                delivery: config,
+                freshness: &freshness,
+                manifest: manifest.as_ref(),
+                year_dir: &year_dir,
+                ledger: &ledger,
+            };
+            Some(delivery_status(&desk))
+        }
+        _ => None,
+    };
+    let mut report = report(&prepared, &plan, &freshness, year_dir);
+    report.delivery = delivery;
+    Ok(report)
+}
+
+/// Where every council's message stands.
+fn delivery_status(desk: &Desk) -> DeliveryStatus {
+    let mut counts = std::collections::BTreeMap::new();
+    let mut attention = Vec::new();
+    for (index, authority) in desk.prepared.publication.authorities.iter().enumerate() {
+        let standing = desk.standing(index);
+        let state = standing.key();
+        *counts.entry(state).or_insert(0) += 1;
+        let (file, text) = match standing {
+            Standing::InDoubt { file, since } => (
+                Some(file),
+                format!(
+                    "handed to the server at {since} with no reply recorded: look for it in the sending mailbox's Sent Items, then `annual-review send --settle {} --as sent` (or `--as unsent` to send it again)",
+                    authority.code
+                ),
+            ),
+            Standing::Refused { file, reply } => (
+                Some(file),
+                format!(
+                    "refused by the server ({reply}): correct the addresses in authorities.csv, then run `annual-review outbox`"
+                ),
+            ),
+            Standing::ChangedSinceSent { file, at, .. } => (
+                Some(file),
+                format!(
+                    "sent at {at}, and the letter changed since: `annual-review send --reissue --reason TEXT --authority {}` sends the correction",
+                    authority.code
+                ),
+            ),
+            Standing::OutboxStale(composed) => (
+                Some(composed.file),
+                "not what `annual-review outbox` writes now (the letter, an address or the note changed): run it again".to_string(),
+            ),
+            Standing::TooBig(composed) => (
+                Some(composed.file),
+                format!(
+                    "{} bytes once encoded, more than the limit of {} (`size_limit_mb` in [delivery])",
+                    crate::numbers::thousands(composed.bytes.len()),
+                    crate::numbers::thousands(usize::try_from(desk.delivery.size_limit).unwrap_or(usize::MAX))
+                ),
+            ),
+            Standing::Unwritable(error) => (None, exit::chain(&error)),
+            Standing::LetterNotCurrent
+            | Standing::NotInOutbox(_)
+            | Standing::ToSend(_)
+            | Standing::Sent { .. } => continue,
+        };
+        attention.push(MessageStatus {
+            state,
+            code: authority.code.clone(),
+            name: authority.name.clone(),
+            file,
+            text,
+        });
+    }
+    DeliveryStatus { counts, attention }
 }
 
 /// The freshness of a year's folder, gathered by council.
@@ -248,6 +355,7 @@ pub(crate) fn report(
         up_to_date,
         files,
         not_ours,
+        delivery: None,
     }
 }
 

@@ -1,8 +1,9 @@
 //! `annual-review archive`: a year's publication frozen as a BagIt 1.0 bag (RFC 8493), and
 //! reissues added beside it; `verify` ([`verify`]) checks that it is still what was frozen.
 //!
-//! `<archive>/<year>/` holds `data/` (the letters, `statistics.csv`, `statistics.json` and the
-//! build's `manifest.json`), `manifest-sha256.txt` for the payload, `bag-info.txt`,
+//! `<archive>/<year>/` holds `data/` (the letters, `statistics.csv`, `statistics.json`, the
+//! build's `manifest.json` and, once letters went by e-mail, the ledger `delivery.jsonl` with
+//! every message sent, checked against the ledger's checksums), `manifest-sha256.txt` for the payload, `bag-info.txt`,
 //! `history.json` (the original publication and every reissue, with date and reason) and
 //! `tagmanifest-sha256.txt` for the tag files. Archived files are never overwritten or deleted:
 //! a reissue adds the files rebuilt since under `data/reissues/<NN>-<date>/`.
@@ -143,6 +144,10 @@ pub(crate) enum ArchiveError {
     Bag(#[from] BagError),
     #[error(transparent)]
     Lock(#[from] LockError),
+    #[error(transparent)]
+    Ledger(#[from] crate::delivery::LedgerError),
+    #[error("`{}` {reason}: the archive keeps the messages as they were sent; nothing was archived", .file.display())]
+    Delivery { file: PathBuf, reason: &'static str },
     #[error("cannot read `{}`", .path.display())]
     Read {
         path: PathBuf,
@@ -229,7 +234,9 @@ pub(crate) fn archive(options: &ArchiveOptions) -> Result<Archived, ArchiveError
         folder.dir(),
     );
     check_complete(&prepared, &plan, &freshness, folder.dir())?;
-    let payload = payload(&folder, &manifest)?;
+    let mut payload = payload(&folder, &manifest)?;
+    payload.extend(delivery_records(&folder)?);
+    payload.sort_by(|a, b| a.logical.cmp(&b.logical));
 
     let bag = files::contained(&options.archive, &year).map_err(|source| OutputError::Year {
         output: options.archive.clone(),
@@ -421,6 +428,48 @@ fn payload(folder: &YearFolder, manifest: &Manifest) -> Result<Vec<PayloadFile>,
         bytes,
     });
     files.sort_by(|a, b| a.logical.cmp(&b.logical));
+    Ok(files)
+}
+
+/// The delivery's records, when the letters went by e-mail: the ledger, and every message sent,
+/// each as it went (its bytes checked against the ledger's SHA-256).
+fn delivery_records(folder: &YearFolder) -> Result<Vec<PayloadFile>, ArchiveError> {
+    let ledger = crate::delivery::Ledger::read(folder.dir())?;
+    if ledger.entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut files = Vec::new();
+    let mut records = vec![(layout::LEDGER.to_string(), None)];
+    records.extend(
+        ledger
+            .sent_files()
+            .into_iter()
+            .map(|(file, sha256)| (file, Some(sha256))),
+    );
+    for (file, sent) in records {
+        // The ledger's names were written by this tool; still, nothing is read from outside.
+        let source = files::contained(folder.dir(), &file).map_err(|_| ArchiveError::Delivery {
+            file: folder.join(layout::LEDGER),
+            reason: "names a message outside the year's folder",
+        })?;
+        let (sha256, bytes) =
+            crate::digest::sha256_file(&source).map_err(|e| ArchiveError::Read {
+                path: source.clone(),
+                source: e,
+            })?;
+        if sent.is_some_and(|sent| sent != sha256) {
+            return Err(ArchiveError::Delivery {
+                file: source,
+                reason: "differs from the message the ledger says was sent",
+            });
+        }
+        files.push(PayloadFile {
+            logical: file,
+            source,
+            sha256,
+            bytes,
+        });
+    }
     Ok(files)
 }
 

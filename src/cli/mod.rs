@@ -10,9 +10,11 @@ mod archive;
 mod build;
 mod check;
 mod letter_data;
+mod outbox;
 mod progress_bar;
 mod render_worker;
 pub(crate) mod say;
+mod send;
 mod status;
 mod verify;
 
@@ -45,6 +47,12 @@ enum Command {
     /// Freeze a built publication into `<archive>/<year>/` as a BagIt bag, or add reissued
     /// letters to it. Only a publication whose every letter is built and current is archived.
     Archive(archive::ArchiveArgs),
+    /// Write each council's covering e-mail, its letter attached, to `<year>/outbox/`: what
+    /// `send` sends, to read first. Needs a [delivery] table in publication.toml.
+    Outbox(outbox::OutboxArgs),
+    /// Send the outbox's messages over SMTP, each once, recording every step in
+    /// `<year>/delivery.jsonl`. Says what it would send unless given --confirm.
+    Send(send::SendArgs),
     /// Check every file of an archive (a bag, or a folder of bags) against its checksums.
     Verify(verify::VerifyArgs),
     /// Validate the input folder and compute the statistics without writing anything.
@@ -77,6 +85,8 @@ pub fn run() -> ExitCode {
         Command::Status(args) => status::run(args),
         Command::Archive(args) => archive::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Outbox(args) => outbox::run(args),
+        Command::Send(args) => send::run(args),
         Command::Check(args) => check::run(args),
         Command::LetterData(args) => letter_data::run(args),
         Command::RenderWorker(args) => render_worker::run(args),

@@ -67,6 +67,7 @@ pub(super) fn run(args: StatusArgs) -> ExitCode {
             report.year,
             if report.up_to_date == 1 { "is" } else { "are" }
         );
+        print_delivery(&report);
         return ExitCode::SUCCESS;
     }
     let mut summary = format!(
@@ -99,5 +100,52 @@ pub(super) fn run(args: StatusArgs) -> ExitCode {
         ));
     }
     out!("{summary}");
+    print_delivery(&report);
     ExitCode::SUCCESS
+}
+
+/// The e-mails' part of the report: the councils that need a person, then how many are in each
+/// state.
+fn print_delivery(report: &status::StatusReport) {
+    let Some(delivery) = &report.delivery else {
+        return;
+    };
+    for message in &delivery.attention {
+        let label = message.state.replace('-', " ");
+        match &message.file {
+            Some(file) => out!("{label:<9} {file} ({})", message.name),
+            None => out!("{label:<9} {} ({})", message.name, message.code),
+        }
+        out!("          {}", message.text);
+    }
+    let count_of = |state: &str| delivery.counts.get(state).copied().unwrap_or(0);
+    let mut parts = vec![
+        format!("{} to send", thousands(count_of("to-send"))),
+        format!("{} sent", thousands(count_of("sent"))),
+    ];
+    for (state, words) in [
+        ("in-doubt", "in doubt"),
+        ("changed-since-sent", "changed since sent"),
+        ("refused", "refused"),
+        ("outbox-out-of-date", "out of date in the outbox"),
+        ("too-big", "too big"),
+        ("unwritable", "not writable"),
+    ] {
+        if count_of(state) > 0 {
+            parts.push(format!("{} {words}", thousands(count_of(state))));
+        }
+    }
+    if count_of("not-in-outbox") > 0 {
+        parts.push(format!(
+            "{} not in the outbox yet (`annual-review outbox` writes them)",
+            thousands(count_of("not-in-outbox"))
+        ));
+    }
+    if count_of("not-built") > 0 {
+        parts.push(format!(
+            "{} waiting for a build",
+            thousands(count_of("not-built"))
+        ));
+    }
+    out!("e-mail: {}", parts.join(", "));
 }
