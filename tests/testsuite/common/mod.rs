@@ -3,6 +3,7 @@
 #![allow(dead_code)] // Each test binary uses its own subset of these helpers.
 
 pub mod pdf;
+pub mod smtp;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -105,7 +106,9 @@ impl Fixture {
         command.args(args).envs(env.iter().copied());
         if matches!(
             args.first(),
-            Some(&"build" | &"status" | &"archive" | &"check" | &"letter-data")
+            Some(
+                &"build" | &"status" | &"archive" | &"check" | &"letter-data" | &"outbox" | &"send"
+            )
         ) {
             let own = self.dir.path().join("templates");
             command
@@ -114,7 +117,10 @@ impl Fixture {
                 .arg("--templates")
                 .arg(if own.exists() { own } else { templates() });
         }
-        if matches!(args.first(), Some(&"build" | &"status")) {
+        if matches!(
+            args.first(),
+            Some(&"build" | &"status" | &"outbox" | &"send")
+        ) {
             command.arg("--output").arg(self.output());
         }
         Run::of(
