@@ -1,25 +1,30 @@
 //! Speed and memory benchmark of `annual-review` (issue 4): `cargo bench --bench speed`.
 //!
 //! Every case runs the release binary as a child process, several times, and measures each run's
-//! wall time, CPU time (user + system, all threads) and peak RSS with `wait4`. The baseline is the
-//! official `typst` CLI compiling the same template and the same per-letter data, one process per
-//! letter at the same parallelism; the floor is a warm in-process compile + PDF export of one
-//! letter, measured in this process through the library API; and the least a regeneration must
-//! do (a fresh process that reads the input, loads the template and compiles one letter's PDF,
-//! nothing more) bounds what a one-letter regeneration can cost against the CLI's one letter.
+//! wall time, CPU time (user + system, all threads) and peak RSS with `wait4`. The national
+//! batches of both sample years (2020-21 in `input/`, 2024-25 in `examples/2024-25/`) run side by
+//! side, round by round, with the official `typst` CLI compiling the same templates and the same
+//! per-letter data one process per letter at the same parallelism, with the 2020-21 batch
+//! without the web edition's compiles, and with the 2020-21 batch made by a baseline binary
+//! (an earlier build, named by the environment). The floor is a warm in-process compile + PDF
+//! export of one letter, measured in this process through the library API; and the least a
+//! regeneration must do (a fresh process that reads the input, loads the template and compiles
+//! one letter's PDF, nothing more) bounds what a one-letter regeneration can cost against the
+//! CLI's one letter.
 //!
 //! The table is printed and written into `bench/RESULTS.md` between the `bench:begin` and
 //! `bench:end` markers; the rest of that file (profiling notes) is kept.
 //!
-//! Environment: `BENCH_RUNS` (default 3) runs per case; `BENCH_CASES` a comma-separated subset of
-//! `national,regen,x10,check,cli` (default all); `BENCH_CLI_RUNS` (default `BENCH_RUNS`)
-//! runs of the typst CLI loop; `BENCH_JOBS` (default: all cores) the parallel case's jobs;
-//! `TYPST` the typst 0.15 binary to compare with (otherwise `typst` on PATH,
-//! `~/.cargo/bin/typst`, or `cargo install typst-cli --locked --version 0.15.1`).
+//! Environment: `BENCH_RUNS` (default 3) runs per case, and at least 7 of the batches side by
+//! side; `BENCH_CASES` a comma-separated subset of `national,2024-25,baseline,regen,x10,check,cli`
+//! (default all); `BENCH_JOBS` (default: all cores) the parallel cases' jobs; `TYPST` the typst
+//! 0.15 binary to compare with (otherwise `typst` on PATH, `~/.cargo/bin/typst`, or `cargo
+//! install typst-cli --locked --version 0.15.1`); `BENCH_BASELINE` and
+//! `BENCH_BASELINE_TEMPLATES` the baseline's binary and the template folder of its commit.
 //!
-//! The parts: [`fixtures`] (the generated inputs, every letter's data, the typst CLI),
-//! [`measure`] (child processes and their `rusage`), [`cases`] (each measured case, the floor
-//! included) and [`report`] (the tables, and `bench/RESULTS.md`).
+//! The parts: [`fixtures`] (the publications, the generated inputs, every letter's data, the
+//! typst CLI, the baseline), [`measure`] (child processes and their `rusage`), [`cases`] (each
+//! measured case, the floor included) and [`report`] (the tables, and `bench/RESULTS.md`).
 
 // A crate root's modules are found beside it, so the folder is named.
 #[path = "speed/cases.rs"]
@@ -39,9 +44,9 @@ use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, ensure};
 
-use fixtures::Fixtures;
+use fixtures::{Fixtures, Publication};
 use measure::{Case, measure};
 
 const BIN: &str = env!("CARGO_BIN_EXE_annual-review");
@@ -66,6 +71,13 @@ fn main() -> Result<()> {
     }
     let root = Path::new(ROOT);
     let load_start = report::load_average();
+    let mut notes = Vec::new();
+    // Before anything is made: a baseline named by half is a mistake to say at once.
+    let baseline = if bench_wants("baseline") {
+        fixtures::baseline(&mut notes)?
+    } else {
+        None
+    };
     let scratch = tempfile::Builder::new()
         .prefix("annual-review-bench-")
         .tempdir()?;
@@ -74,19 +86,34 @@ fn main() -> Result<()> {
 
     eprintln!("bench: making fixtures");
     let fixtures = Fixtures::make(&bench)?;
+    let cli = if bench.want("cli") {
+        fixtures::find_typst(&mut notes)
+            .map(|typst| cases::Cli::make(&bench, &fixtures, typst))
+            .transpose()?
+    } else {
+        notes.push("No typst CLI in this run (BENCH_CASES).".to_string());
+        None
+    };
     eprintln!("bench: in-process floor");
     let floor = cases::floor()?;
     // What a child's peak RSS reads when it does nothing: the floor of that column.
     let trivial = measure(&mut Command::new("true"))?;
 
-    let national = bench
+    let national_1 = bench
         .want("national")
-        .then(|| cases::national(&bench, &fixtures))
+        .then(|| cases::national_1(&bench, &fixtures))
         .transpose()?;
-    // The letters to regenerate one of and to compare the CLI's with.
-    let national_out = match &national {
-        Some(national) => national.out.clone(),
-        None if bench.want("regen") || bench.want("cli") => cases::letters(&bench)?,
+    let side_by_side = cases::side_by_side(
+        &bench,
+        &fixtures,
+        cli.as_ref(),
+        baseline.as_ref(),
+        &mut notes,
+    )?;
+    // The letters to regenerate one of.
+    let national_out = match side_by_side.out {
+        Some(out) => out,
+        None if bench.want("regen") => cases::letters(&bench)?,
         None => bench.fresh_out(),
     };
     let x10 = bench
@@ -97,29 +124,16 @@ fn main() -> Result<()> {
         .want("check")
         .then(|| cases::check(&bench, &fixtures))
         .transpose()?;
-    let mut notes = Vec::new();
     // With the CLI, our one-letter case runs in alternation with its one letter.
-    let cli = cases::typst_cli(
-        &bench,
-        &fixtures,
-        &national_out,
-        bench.want("regen"),
-        &mut notes,
-    )?;
-
-    let (national_1, national_n, without_web) = match national {
-        Some(n) => (Some(n.jobs_1), Some(n.jobs_n), Some(n.without_web)),
+    let one_letter = cli
+        .as_ref()
+        .map(|cli| {
+            cases::cli_one_letter(&bench, &fixtures, cli, &national_out, bench.want("regen"))
+        })
+        .transpose()?;
+    let (cli_one, alternated, least) = match one_letter {
+        Some(one) => (Some(one.one), one.regenerate, one.least),
         None => (None, None, None),
-    };
-    let (typst, cli_one, cli_batch, alternated, least) = match cli {
-        Some(cli) => (
-            Some(cli.typst),
-            Some(cli.one),
-            Some(cli.batch),
-            cli.regenerate,
-            cli.least,
-        ),
-        None => (None, None, None, None, None),
     };
     let least_compile = least.as_ref().map(|least| least.compile);
     let regenerate = match alternated {
@@ -129,20 +143,15 @@ fn main() -> Result<()> {
             .then(|| cases::regenerate(&bench, &national_out))
             .transpose()?,
     };
-    let cases: Vec<Case> = [
-        national_1,
-        national_n,
-        without_web,
-        regenerate,
-        least.map(|least| least.case),
-        x10,
-        check,
-        cli_one,
-        cli_batch,
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let cases: Vec<Case> = national_1
+        .into_iter()
+        .chain(side_by_side.cases)
+        .chain(regenerate)
+        .chain(least.map(|least| least.case))
+        .chain(x10)
+        .chain(check)
+        .chain(cli_one)
+        .collect();
     notes.push(format!(
         "Peak RSS calibration: `true` run the same way reads {:.1} MB. Load average (1, 5, 15 min) at the start: {load_start}; at the end: {}.",
         trivial.rss_kib as f64 * 1024.0 / 1e6,
@@ -152,9 +161,12 @@ fn main() -> Result<()> {
         &cases,
         &floor,
         least_compile,
-        bench.jobs,
-        bench.cores,
-        typst.as_deref(),
+        &report::Setting {
+            jobs: bench.jobs,
+            cores: bench.cores,
+            typst: cli.as_ref().map(|cli| cli.typst.as_path()),
+            baseline: baseline.as_ref().map(|baseline| baseline.describe.as_str()),
+        },
         &notes,
     )?;
     println!("{report}");
@@ -163,44 +175,51 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-/// What the cases share: the settings from the environment, the sample publication and its
-/// templates, and the scratch folder.
+/// What the cases share: the settings from the environment, the sample's two publications and
+/// their templates, and the scratch folder.
 pub struct Bench {
     /// Runs per case (`BENCH_RUNS`).
     pub runs: usize,
-    /// Runs of the typst CLI loop (`BENCH_CLI_RUNS`).
-    pub cli_runs: usize,
     pub cores: usize,
     /// The parallel cases' jobs (`BENCH_JOBS`).
     pub jobs: usize,
     /// `BENCH_CASES`.
     cases: String,
-    /// The sample publication, `input/`.
-    pub input: PathBuf,
     pub templates: PathBuf,
-    /// The sample's template folder.
-    pub template_dir: PathBuf,
+    /// The sample publication, `input/` (2020-21).
+    pub y2020_21: Publication,
+    /// The second sample publication, `examples/2024-25/`.
+    pub y2024_25: Publication,
     pub tmp: PathBuf,
     /// Output folders handed out so far.
     outputs: Cell<usize>,
 }
 
+/// The sample publications' years, as their `publication.toml` say.
+pub const YEAR_2020_21: &str = "2020-21";
+pub const YEAR_2024_25: &str = "2024-25";
+
 impl Bench {
     fn new(root: &Path, tmp: &Path) -> Result<Bench> {
         let runs = env_usize("BENCH_RUNS", 3).max(1);
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let input = root.join("input");
         let templates = root.join("typst-templates");
-        let template_dir = templates.join(fixtures::template_name(&input)?);
+        let y2020_21 = Publication::load(&root.join("input"), &templates)?;
+        let y2024_25 = Publication::load(&root.join("examples").join(YEAR_2024_25), &templates)?;
+        ensure!(
+            y2020_21.year == YEAR_2020_21 && y2024_25.year == YEAR_2024_25,
+            "the sample publications are of {} and {}, not {YEAR_2020_21} and {YEAR_2024_25}",
+            y2020_21.year,
+            y2024_25.year
+        );
         Ok(Bench {
             runs,
-            cli_runs: env_usize("BENCH_CLI_RUNS", runs).max(1),
             cores,
             jobs: env_usize("BENCH_JOBS", cores).max(1),
             cases: std::env::var("BENCH_CASES").unwrap_or_default(),
-            input,
             templates,
-            template_dir,
+            y2020_21,
+            y2024_25,
             tmp: tmp.to_path_buf(),
             outputs: Cell::new(0),
         })
@@ -208,7 +227,7 @@ impl Bench {
 
     /// Whether `BENCH_CASES` asks for `case` (all cases when it is empty).
     pub fn want(&self, case: &str) -> bool {
-        self.cases.is_empty() || self.cases.split(',').any(|c| c.trim() == case)
+        wants(&self.cases, case)
     }
 
     /// A new output folder in the scratch folder.
@@ -232,7 +251,20 @@ impl Bench {
         jobs: usize,
         extra: &[&str],
     ) -> Command {
-        let mut cmd = Command::new(BIN);
+        self.build_by(Path::new(BIN), templates, input, out, jobs, extra)
+    }
+
+    /// [`Bench::build_with`] by another binary: `bin build …`.
+    pub fn build_by(
+        &self,
+        bin: &Path,
+        templates: &Path,
+        input: &Path,
+        out: &Path,
+        jobs: usize,
+        extra: &[&str],
+    ) -> Command {
+        let mut cmd = Command::new(bin);
         cmd.arg("build")
             .arg("--input")
             .arg(input)
@@ -245,6 +277,16 @@ impl Bench {
             .args(extra);
         cmd
     }
+}
+
+/// Whether the comma-separated list `cases` (`BENCH_CASES`) asks for `case`: all when it is empty.
+fn wants(cases: &str, case: &str) -> bool {
+    cases.trim().is_empty() || cases.split(',').any(|c| c.trim() == case)
+}
+
+/// [`Bench::want`] before there is a [`Bench`].
+fn bench_wants(case: &str) -> bool {
+    wants(&std::env::var("BENCH_CASES").unwrap_or_default(), case)
 }
 
 fn env_usize(name: &str, default: usize) -> usize {

@@ -1,5 +1,6 @@
-//! The measured cases: the national batch, one letter regenerated, the 10× publication,
-//! `check` on 1,000,000 decisions, the typst CLI baseline, and the in-process floor.
+//! The measured cases: the national batches of both years side by side with the typst CLI's
+//! loops and the baseline binary, one letter regenerated, the 10× publication, `check` on
+//! 1,000,000 decisions, and the in-process floor.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -9,85 +10,222 @@ use std::time::{Duration, Instant};
 use annual_review::bench::Letters;
 use anyhow::{Context, Result, ensure};
 
-use crate::fixtures::{self, Fixtures};
+use crate::fixtures::{self, Baseline, Fixtures, LetterData, Publication};
 use crate::measure::{
-    Case, Sample, Stats, measure, measure_pool, repeat, repeat_alternating, self_cpu,
+    Alternate, Case, Sample, Stats, alternate, measure, measure_pool, repeat, repeat_alternating,
+    self_cpu,
 };
-use crate::{BIN, Bench, KENT, ROOT};
+use crate::{BIN, Bench, KENT, ROOT, YEAR_2020_21, YEAR_2024_25};
 
-/// The letters' date, 2021-07-21 09:00 UTC: what our PDFs carry as their creation date.
-const CREATION_TIMESTAMP: &str = "1626858000";
 /// The argument that makes the bench binary measure the floor in a process of its own.
 pub const FLOOR_CHILD: &str = "--floor-child";
 /// Runs of each of the floor's one-letter measurements.
 pub const FLOOR_RUNS: usize = 15;
 
 // ---------------------------------------------------------------------------------------------
-// Our binary.
+// The national batches.
 
-/// The national batch at `--jobs 1` and at `--jobs N`, and at `--jobs N` without the web
-/// edition's compiles.
-pub struct National {
-    pub jobs_1: Case,
-    pub jobs_n: Case,
-    /// `--jobs N` with a copy of the template whose web page and site index are empty documents
-    /// ([`fixtures::without_web`]), in alternation with `jobs_n`: what the web edition adds to
-    /// the batch.
-    pub without_web: Case,
-    /// The output folder of the last `--jobs N` run: its letters are current.
-    pub out: PathBuf,
+/// A national batch of ours at `--jobs jobs`: "national batch 2020-21, --jobs 2".
+pub fn national_name(year: &str, jobs: usize) -> String {
+    format!("national batch {year}, --jobs {jobs}")
 }
 
-pub fn national(bench: &Bench, fixtures: &Fixtures) -> Result<National> {
-    let letters = fixtures.slugs.len();
-    let jobs_1 = repeat("national batch, --jobs 1", bench.runs, letters, |_| {
-        measure(&mut bench.build(&bench.input, &bench.fresh_out(), 1, &[]))
-    })?;
-    let mut out = bench.fresh_out();
+/// The 2020-21 batch at `--jobs N` without the web edition's compiles.
+pub fn without_web_name(jobs: usize) -> String {
+    format!(
+        "national batch {YEAR_2020_21} without the web edition's pages and index, --jobs {jobs}"
+    )
+}
+
+/// The typst CLI's loop over a year's letters.
+pub fn cli_batch_name(year: &str, jobs: usize) -> String {
+    format!("national batch {year}, `typst compile` loop, {jobs} at a time")
+}
+
+/// The 2020-21 batch made by the baseline binary.
+pub fn baseline_name(jobs: usize) -> String {
+    format!("national batch {YEAR_2020_21}, baseline binary and templates, --jobs {jobs}")
+}
+
+/// The 2020-21 batch at `--jobs 1`.
+pub fn national_1(bench: &Bench, fixtures: &Fixtures) -> Result<Case> {
+    let letters = fixtures.y2020_21.slugs.len();
+    repeat(&national_name(YEAR_2020_21, 1), bench.runs, letters, |_| {
+        measure(&mut bench.build(&bench.y2020_21.input, &bench.fresh_out(), 1, &[]))
+    })
+}
+
+/// Runs, at least, of the batches side by side: what the web edition adds and what separates our
+/// build from the baseline's are about a tenth of the batch or less, and three runs of each on a
+/// shared machine move by more.
+const SIDE_BY_SIDE_RUNS: usize = 7;
+
+/// The batches measured in alternation, round by round, so that the machine's changing load falls
+/// on all alike.
+pub struct SideBySide {
+    /// In the order of a round: ours 2020-21, without the web edition, the baseline's, the CLI's
+    /// 2020-21 loop, ours 2024-25, the CLI's 2024-25 loop (those that run).
+    pub cases: Vec<Case>,
+    /// The output folder of our last 2020-21 batch, when it ran: its letters are current.
+    pub out: Option<PathBuf>,
+}
+
+/// Each round: our 2020-21 batch at `--jobs N` (when `national` or `baseline` is asked for, or
+/// there is a CLI to compare with); the same without the web edition's compiles
+/// ([`fixtures::without_web`], `national`); the same batch by the baseline binary with its own
+/// templates (`baseline`, when the environment names one); the typst CLI compiling the same
+/// letters one process per letter, `--jobs` at a time; and the same for 2024-25 (`2024-25`).
+/// The PDFs' text of each comparison is checked alike, into `notes`.
+pub fn side_by_side(
+    bench: &Bench,
+    fixtures: &Fixtures,
+    cli: Option<&Cli>,
+    baseline: Option<&Baseline>,
+    notes: &mut Vec<String>,
+) -> Result<SideBySide> {
     let jobs = bench.jobs;
-    let without_web_templates = crate::fixtures::without_web(bench)?;
-    let [jobs_n, without_web] = repeat_alternating(
-        [
-            &format!("national batch, --jobs {jobs}"),
-            &format!("{WITHOUT_WEB_NAME}, --jobs {jobs}"),
-        ],
-        bench.runs.max(WEB_COMPARISON_RUNS),
-        letters,
-        [
-            &mut |_| {
-                out = bench.fresh_out();
-                measure(&mut bench.build(&bench.input, &out, jobs, &[]))
-            },
-            &mut |_| {
+    let ours = bench.want("national") || baseline.is_some() || cli.is_some();
+    let without_web = bench.want("national");
+    let y2024_25 = fixtures.y2024_25.as_ref();
+    let without_web_templates = without_web
+        .then(|| fixtures::without_web(bench))
+        .transpose()?;
+
+    // The last run's folders, for the text checks.
+    let mut out: Option<PathBuf> = None;
+    let mut out_2025: Option<PathBuf> = None;
+    let mut baseline_out: Option<PathBuf> = None;
+    let mut cli_out: Option<PathBuf> = None;
+    let mut cli_out_2025: Option<PathBuf> = None;
+
+    let mut cases: Vec<Alternate<'_>> = Vec::new();
+    let letters = fixtures.y2020_21.slugs.len();
+    if ours {
+        let out = &mut out;
+        cases.push(Alternate {
+            name: national_name(YEAR_2020_21, jobs),
+            letters,
+            run: Box::new(move |_| {
+                let folder = out.insert(bench.fresh_out());
+                measure(&mut bench.build(&bench.y2020_21.input, folder, jobs, &[]))
+            }),
+        });
+    }
+    if let Some(templates) = &without_web_templates {
+        cases.push(Alternate {
+            name: without_web_name(jobs),
+            letters,
+            run: Box::new(move |_| {
                 measure(&mut bench.build_with(
-                    &without_web_templates,
-                    &bench.input,
+                    templates,
+                    &bench.y2020_21.input,
                     &bench.fresh_out(),
                     jobs,
                     &[],
                 ))
-            },
-        ],
-    )?;
-    Ok(National {
-        jobs_1,
-        jobs_n,
-        without_web,
-        out,
-    })
+            }),
+        });
+    }
+    if let Some(baseline) = baseline {
+        let out = &mut baseline_out;
+        cases.push(Alternate {
+            name: baseline_name(jobs),
+            letters,
+            run: Box::new(move |_| {
+                let folder = out.insert(bench.fresh_out());
+                measure(&mut bench.build_by(
+                    &baseline.bin,
+                    &baseline.templates,
+                    &bench.y2020_21.input,
+                    folder,
+                    jobs,
+                    &[],
+                ))
+            }),
+        });
+    }
+    if let Some(cli) = cli {
+        let out = &mut cli_out;
+        cases.push(Alternate {
+            name: cli_batch_name(YEAR_2020_21, jobs),
+            letters,
+            run: Box::new(move |run| {
+                let folder = out.insert(bench.tmp.join(format!("cli-out-{YEAR_2020_21}-{run}")));
+                cli.batch(
+                    bench,
+                    &bench.y2020_21,
+                    &fixtures.y2020_21,
+                    &cli.y2020_21,
+                    folder,
+                )
+            }),
+        });
+    }
+    if let Some(data) = y2024_25 {
+        let letters = data.slugs.len();
+        let out = &mut out_2025;
+        cases.push(Alternate {
+            name: national_name(YEAR_2024_25, jobs),
+            letters,
+            run: Box::new(move |_| {
+                let folder = out.insert(bench.fresh_out());
+                measure(&mut bench.build(&bench.y2024_25.input, folder, jobs, &[]))
+            }),
+        });
+        if let Some((cli, projects)) = cli.and_then(|cli| Some((cli, cli.y2024_25.as_ref()?))) {
+            let out = &mut cli_out_2025;
+            cases.push(Alternate {
+                name: cli_batch_name(YEAR_2024_25, jobs),
+                letters,
+                run: Box::new(move |run| {
+                    let folder =
+                        out.insert(bench.tmp.join(format!("cli-out-{YEAR_2024_25}-{run}")));
+                    cli.batch(bench, &bench.y2024_25, data, projects, folder)
+                }),
+            });
+        }
+    }
+    let cases = alternate(bench.runs.max(SIDE_BY_SIDE_RUNS), cases)?;
+
+    let y2020_21 = &bench.y2020_21;
+    if let (Some(ours), Some(theirs)) = (&out, &cli_out) {
+        notes.push(compare_text(
+            &y2020_21.year,
+            &y2020_21.letters_in(ours),
+            theirs,
+            &fixtures.y2020_21,
+            "the typst CLI's",
+            true,
+        ));
+    }
+    if let (Some(ours), Some(theirs)) = (&out, &baseline_out) {
+        notes.push(compare_text(
+            &y2020_21.year,
+            &y2020_21.letters_in(ours),
+            &y2020_21.letters_in(theirs),
+            &fixtures.y2020_21,
+            "the baseline's",
+            false,
+        ));
+    }
+    if let (Some(ours), Some(theirs), Some(data)) = (&out_2025, &cli_out_2025, y2024_25) {
+        notes.push(compare_text(
+            &bench.y2024_25.year,
+            &bench.y2024_25.letters_in(ours),
+            theirs,
+            data,
+            "the typst CLI's",
+            true,
+        ));
+    }
+    Ok(SideBySide { cases, out })
 }
 
-/// Runs, at least, of the national batch with and without the web edition: the difference is
-/// about a tenth of the batch, and three runs of each on a shared machine move by more.
-const WEB_COMPARISON_RUNS: usize = 7;
-/// The name of the national batch without the web edition's compiles, before its `--jobs`.
-pub const WITHOUT_WEB_NAME: &str = "national batch without the web edition's pages and index";
-
-/// The national batch built once, unmeasured, when its case does not run: the letters to
-/// regenerate one of and to compare the CLI's with.
+/// The 2020-21 batch built once, unmeasured, when it does not run side by side: the letters to
+/// regenerate one of.
 pub fn letters(bench: &Bench) -> Result<PathBuf> {
     let out = bench.fresh_out();
-    measure(&mut bench.build(&bench.input, &out, bench.jobs, &[]))?;
+    measure(&mut bench.build(&bench.y2020_21.input, &out, bench.jobs, &[]))?;
     Ok(out)
 }
 
@@ -105,7 +243,7 @@ fn regenerate_name() -> String {
 /// One run of Kent's letter regenerated in the built folder `out`.
 fn regenerate_once(bench: &Bench, out: &Path) -> Result<Sample> {
     measure(&mut bench.build(
-        &bench.input,
+        &bench.y2020_21.input,
         out,
         bench.jobs,
         &["--authority", KENT, "--force"],
@@ -150,11 +288,85 @@ pub fn check(bench: &Bench, fixtures: &Fixtures) -> Result<Case> {
 // ---------------------------------------------------------------------------------------------
 // The typst CLI.
 
-/// The typst CLI baseline: one letter, and the national batch one process per letter.
+/// The typst CLI and a project folder per letter of each year that runs
+/// ([`fixtures::make_cli_projects`]).
 pub struct Cli {
     pub typst: PathBuf,
+    pub y2020_21: PathBuf,
+    pub y2024_25: Option<PathBuf>,
+}
+
+impl Cli {
+    /// The CLI's projects for the letters in `fixtures`, compiled by `typst`.
+    pub fn make(bench: &Bench, fixtures: &Fixtures, typst: PathBuf) -> Result<Cli> {
+        eprintln!("bench: typst CLI with {}", typst.display());
+        let projects = |publication: &Publication, letters: &LetterData| {
+            fixtures::make_cli_projects(
+                publication,
+                letters,
+                &bench.tmp.join(format!("cli-{}", publication.year)),
+            )
+        };
+        Ok(Cli {
+            y2020_21: projects(&bench.y2020_21, &fixtures.y2020_21)?,
+            y2024_25: fixtures
+                .y2024_25
+                .as_ref()
+                .map(|letters| projects(&bench.y2024_25, letters))
+                .transpose()?,
+            typst,
+        })
+    }
+
+    /// `typst compile` of one letter's project of `publication` into the PDF `out`, with the
+    /// template's fonts alone and our PDFs' standards and creation date.
+    fn compile(&self, publication: &Publication, project: &Path, out: &Path) -> Command {
+        let mut cmd = Command::new(&self.typst);
+        cmd.arg("compile")
+            .arg("--root")
+            .arg(project)
+            .arg("--font-path")
+            .arg(publication.template_dir.join("fonts"))
+            .arg("--ignore-system-fonts")
+            .arg("--pdf-standard")
+            .arg("a-2a,ua-1")
+            .arg("--creation-timestamp")
+            .arg(publication.creation_timestamp.to_string())
+            .arg(project.join("main.typ"))
+            .arg(out);
+        cmd
+    }
+
+    /// One run of the loop: every letter of `publication` compiled from its project in
+    /// `projects` into `out`, one process per letter, `--jobs` at a time.
+    fn batch(
+        &self,
+        bench: &Bench,
+        publication: &Publication,
+        letters: &LetterData,
+        projects: &Path,
+        out: &Path,
+    ) -> Result<Sample> {
+        fs::create_dir_all(out)?;
+        let commands = letters
+            .slugs
+            .iter()
+            .map(|slug| {
+                let pdf = out.join(format!("{slug}.pdf"));
+                (
+                    slug.clone(),
+                    self.compile(publication, &projects.join(slug), &pdf),
+                )
+            })
+            .collect();
+        measure_pool(commands, bench.jobs, out)
+    }
+}
+
+/// The CLI's one letter, and with it our one-letter regeneration and the least a regeneration
+/// must do, in alternation.
+pub struct OneLetter {
     pub one: Case,
-    pub batch: Case,
     /// Our one-letter regeneration, measured in alternation with the CLI's one letter.
     pub regenerate: Option<Case>,
     /// The least a regeneration must do, measured in alternation with both.
@@ -198,125 +410,72 @@ pub fn least_child(compiles: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The CLI's cases, when `BENCH_CASES` asks for them and a typst 0.15 CLI is found or installed;
-/// what happened goes into `notes`, with whether its PDFs say what ours in `national_out` say.
-/// With `regenerate`, our one-letter case runs in alternation with the CLI's, in `national_out`.
-pub fn typst_cli(
+/// The CLI's one letter of 2020-21 (Kent). With `regenerate`, our one-letter case runs in
+/// alternation with it, in `national_out`, and so does the least a regeneration must do.
+pub fn cli_one_letter(
     bench: &Bench,
     fixtures: &Fixtures,
+    cli: &Cli,
     national_out: &Path,
     regenerate: bool,
-    notes: &mut Vec<String>,
-) -> Result<Option<Cli>> {
-    if !bench.want("cli") {
-        notes.push("No typst CLI baseline in this run (BENCH_CASES).".to_string());
-        return Ok(None);
-    }
-    let Some(typst) = fixtures::find_typst(notes) else {
-        return Ok(None);
-    };
-    eprintln!("bench: typst CLI baseline with {}", typst.display());
-    let tmp = &bench.tmp;
-    let template_dir = &bench.template_dir;
-    let slugs = &fixtures.slugs;
-    let projects =
-        fixtures::make_cli_projects(&fixtures.data_dir, template_dir, slugs, &tmp.join("cli"))?;
-    let compile = |project: &Path, out: &Path| {
-        let mut cmd = Command::new(&typst);
-        cmd.arg("compile")
-            .arg("--root")
-            .arg(project)
-            .arg("--font-path")
-            .arg(template_dir.join("fonts"))
-            .arg("--ignore-system-fonts")
-            .arg("--pdf-standard")
-            .arg("a-2a,ua-1")
-            .arg("--creation-timestamp")
-            .arg(CREATION_TIMESTAMP)
-            .arg(project.join("main.typ"))
-            .arg(out);
-        cmd
-    };
-    let one_out = tmp.join("cli-one.pdf");
+) -> Result<OneLetter> {
+    let one_out = bench.tmp.join("cli-one.pdf");
     let cli_name = format!("one letter, `typst compile` ({KENT})");
-    let cli_once = |_| measure(&mut compile(&projects.join(&fixtures.kent_slug), &one_out));
-    let (one, regenerate, least) = if regenerate {
-        let compiles = tmp.join("least-regeneration-compiles.txt");
-        let [ours, cli, least] = repeat_alternating(
-            [&regenerate_name(), &cli_name, LEAST_NAME],
-            one_letter_runs(bench),
-            1,
-            [
-                &mut |_| regenerate_once(bench, national_out),
-                &mut |run| cli_once(run),
-                &mut |_| {
-                    measure(
-                        Command::new(std::env::current_exe()?)
-                            .arg(LEAST_CHILD)
-                            .arg(&compiles),
-                    )
-                },
-            ],
-        )?;
-        let compile = fs::read_to_string(&compiles)?
-            .lines()
-            .map(|line| line.parse::<f64>())
-            .collect::<Result<Vec<f64>, _>>()?;
-        let least = Least {
+    let kent = cli.y2020_21.join(&fixtures.y2020_21.kent_slug);
+    let cli_once = |_| measure(&mut cli.compile(&bench.y2020_21, &kent, &one_out));
+    if !regenerate {
+        return Ok(OneLetter {
+            one: repeat(&cli_name, one_letter_runs(bench), 1, cli_once)?,
+            regenerate: None,
+            least: None,
+        });
+    }
+    let compiles = bench.tmp.join("least-regeneration-compiles.txt");
+    let [ours, one, least] = repeat_alternating(
+        [&regenerate_name(), &cli_name, LEAST_NAME],
+        one_letter_runs(bench),
+        1,
+        [
+            &mut |_| regenerate_once(bench, national_out),
+            &mut |run| cli_once(run),
+            &mut |_| {
+                measure(
+                    Command::new(std::env::current_exe()?)
+                        .arg(LEAST_CHILD)
+                        .arg(&compiles),
+                )
+            },
+        ],
+    )?;
+    let compile = fs::read_to_string(&compiles)?
+        .lines()
+        .map(|line| line.parse::<f64>())
+        .collect::<Result<Vec<f64>, _>>()?;
+    Ok(OneLetter {
+        one,
+        regenerate: Some(ours),
+        least: Some(Least {
             case: least,
             compile: Stats::of(compile.into_iter()),
-        };
-        (cli, Some(ours), Some(least))
-    } else {
-        (
-            repeat(&cli_name, one_letter_runs(bench), 1, cli_once)?,
-            None,
-            None,
-        )
-    };
-    let mut cli_out = PathBuf::new();
-    let batch = repeat(
-        &format!(
-            "national batch, `typst compile` loop, {} at a time",
-            bench.jobs
-        ),
-        bench.cli_runs,
-        slugs.len(),
-        |run| {
-            cli_out = tmp.join(format!("cli-out-{run}"));
-            fs::create_dir_all(&cli_out)?;
-            let commands = slugs
-                .iter()
-                .map(|slug| {
-                    (
-                        slug.clone(),
-                        compile(&projects.join(slug), &cli_out.join(format!("{slug}.pdf"))),
-                    )
-                })
-                .collect();
-            measure_pool(commands, bench.jobs, &cli_out)
-        },
-    )?;
-    notes.push(compare_text(
-        &national_out
-            .join(fixtures::year(&bench.input)?)
-            .join("letters"),
-        &cli_out,
-        slugs,
-        &fixtures.kent_slug,
-    ));
-    Ok(Some(Cli {
-        typst,
-        one,
-        batch,
-        regenerate,
-        least,
-    }))
+        }),
+    })
 }
 
-/// Checks that the CLI's PDFs say what ours say, for Kent and a spread of others.
-fn compare_text(ours: &Path, theirs: &Path, slugs: &[String], kent: &str) -> String {
+/// Checks whether `theirs` (a folder of `<slug>.pdf`) say what our PDFs in `ours` say, for Kent
+/// and a spread of others of `year`'s `letters`; a difference is a failure when `must_match`
+/// (the CLI compiles the same template from the same data), and news otherwise (a baseline has
+/// its own templates).
+fn compare_text(
+    year: &str,
+    ours: &Path,
+    theirs: &Path,
+    letters: &LetterData,
+    whose: &str,
+    must_match: bool,
+) -> String {
     let text = |pdf: &Path| -> Option<String> { pdf.exists().then(|| crate::pdf::pdf_text(pdf)) };
+    let slugs = &letters.slugs;
+    let kent = letters.kent_slug.as_str();
     let mut picked: Vec<&str> = vec![kent];
     picked.extend(
         slugs
@@ -332,17 +491,20 @@ fn compare_text(ours: &Path, theirs: &Path, slugs: &[String], kent: &str) -> Str
             (Some(a), Some(b)) if a == b && !a.trim().is_empty() => same += 1,
             (Some(_), Some(_)) => differ.push(*slug),
             _ => {
-                return "Could not compare the PDFs' text: a letter is missing.".to_string();
+                return format!(
+                    "Same text check, {year}, ours and {whose}: could not compare, a letter is missing."
+                );
             }
         }
     }
     if differ.is_empty() {
         format!(
-            "Same text check: identical text (read with hayro) in our PDF and the typst CLI's for {same} letters ({kent} and a spread of others)."
+            "Same text check, {year}: identical text (read with hayro) in our PDF and {whose} for {same} letters ({kent} and a spread of others)."
         )
     } else {
         format!(
-            "Same text check: FAILED for {} of {} letters: {}.",
+            "Same text check, {year}: {}our PDF and {whose} differ for {} of {} letters: {}.",
+            if must_match { "FAILED: " } else { "" },
             differ.len(),
             picked.len(),
             differ.join(", ")

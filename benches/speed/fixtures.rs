@@ -1,5 +1,6 @@
-//! The fixtures: the generated inputs (the 10× publication, the 1,000,000-decision extract),
-//! every letter's data for the typst CLI, and the typst CLI itself, found or installed.
+//! The fixtures: the publications benchmarked (the sample's two years), the generated inputs (the
+//! 10× publication, the 1,000,000-decision extract), every letter's data for the typst CLI, the
+//! typst CLI itself, found or installed, and the baseline binary named by the environment.
 
 use std::ffi::OsStr;
 use std::fs;
@@ -11,6 +12,83 @@ use anyhow::{Context, Result, bail, ensure};
 use crate::measure::run_ok;
 use crate::{BIN, Bench, GENERATE, KENT};
 
+/// A year's publication: its input folder and what its `publication.toml` says the benchmark
+/// needs.
+pub struct Publication {
+    /// `year`: the folder the build writes, `output/<year>/`.
+    pub year: String,
+    pub input: PathBuf,
+    /// The template's folder, `<templates>/<template>`.
+    pub template_dir: PathBuf,
+    /// The letters' creation date as our PDFs carry it (`letter_date` at 09:00 UTC), in seconds
+    /// since 1970, for the typst CLI's `--creation-timestamp`.
+    pub creation_timestamp: i64,
+}
+
+impl Publication {
+    /// The publication in `input`, its template among `templates`.
+    pub fn load(input: &Path, templates: &Path) -> Result<Publication> {
+        let toml = publication_toml(input)?;
+        let text = |key: &str| -> Result<String> {
+            toml.get(key)
+                .map(|v| match v {
+                    toml::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .with_context(|| format!("{}/publication.toml has no {key}", input.display()))
+        };
+        let letter_date = chrono::NaiveDate::parse_from_str(&text("letter_date")?, "%Y-%m-%d")
+            .context("publication.toml's letter_date")?;
+        let creation_timestamp = letter_date
+            .and_hms_opt(9, 0, 0)
+            .context("09:00 on the letter date")?
+            .and_utc()
+            .timestamp();
+        Ok(Publication {
+            year: text("year")?,
+            input: input.to_path_buf(),
+            template_dir: templates.join(text("template")?),
+            creation_timestamp,
+        })
+    }
+
+    /// Where a build into `out` writes this year's letters.
+    pub fn letters_in(&self, out: &Path) -> PathBuf {
+        out.join(&self.year).join("letters")
+    }
+}
+
+/// A year's letters as `letter-data --out` writes them, for the typst CLI.
+pub struct LetterData {
+    /// `<slug>.json`, `<slug>.commentary.typ`.
+    pub data_dir: PathBuf,
+    /// The letters' slugs, sorted.
+    pub slugs: Vec<String>,
+    pub kent_slug: String,
+}
+
+impl LetterData {
+    fn make(bench: &Bench, publication: &Publication) -> Result<LetterData> {
+        let data_dir = bench.tmp.join(format!("letter-data-{}", publication.year));
+        run_ok(Command::new(BIN).args([
+            os("letter-data"),
+            os("--input"),
+            publication.input.as_os_str(),
+            os("--templates"),
+            bench.templates.as_os_str(),
+            os("--out"),
+            data_dir.as_os_str(),
+        ]))?;
+        let slugs = slugs(&data_dir)?;
+        let kent_slug = kent_slug(&data_dir)?;
+        Ok(LetterData {
+            data_dir,
+            slugs,
+            kent_slug,
+        })
+    }
+}
+
 /// The inputs the cases run on, made in the scratch folder.
 pub struct Fixtures {
     /// The 10× publication (`generate-sample --scale 10`), made when the x10 case runs.
@@ -18,11 +96,10 @@ pub struct Fixtures {
     pub x10_letters: usize,
     /// The 1,000,000-decision extract, made when the check case runs.
     pub million: PathBuf,
-    /// Every letter's data (`letter-data --out`): `<slug>.json`, `<slug>.commentary.typ`.
-    pub data_dir: PathBuf,
-    /// The letters' slugs, sorted.
-    pub slugs: Vec<String>,
-    pub kent_slug: String,
+    /// The 2020-21 sample's letters.
+    pub y2020_21: LetterData,
+    /// The 2024-25 sample's letters, when its case runs.
+    pub y2024_25: Option<LetterData>,
 }
 
 impl Fixtures {
@@ -38,25 +115,17 @@ impl Fixtures {
         if bench.want("check") {
             make_million(&tmp.join("gen-500k"), &million)?;
         }
-        let data_dir = tmp.join("letter-data");
-        run_ok(Command::new(BIN).args([
-            os("letter-data"),
-            os("--input"),
-            bench.input.as_os_str(),
-            os("--templates"),
-            bench.templates.as_os_str(),
-            os("--out"),
-            data_dir.as_os_str(),
-        ]))?;
-        let slugs = slugs(&data_dir)?;
-        let kent_slug = kent_slug(&data_dir)?;
+        let y2020_21 = LetterData::make(bench, &bench.y2020_21)?;
+        let y2024_25 = bench
+            .want(crate::YEAR_2024_25)
+            .then(|| LetterData::make(bench, &bench.y2024_25))
+            .transpose()?;
         Ok(Fixtures {
             x10,
             x10_letters,
             million,
-            data_dir,
-            slugs,
-            kent_slug,
+            y2020_21,
+            y2024_25,
         })
     }
 }
@@ -69,22 +138,6 @@ fn publication_toml(input: &Path) -> Result<toml::Table> {
     let path = input.join("publication.toml");
     let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     Ok(text.parse()?)
-}
-
-pub fn template_name(input: &Path) -> Result<String> {
-    publication_toml(input)?
-        .get("template")
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
-        .context("publication.toml has no template")
-}
-
-pub fn year(input: &Path) -> Result<String> {
-    publication_toml(input)?
-        .get("year")
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
-        .context("publication.toml has no year")
 }
 
 /// `generate-sample --out DIR ARGS…`: a complete input folder (settings and commentary
@@ -215,14 +268,13 @@ pub fn find_typst(notes: &mut Vec<String>) -> Option<PathBuf> {
     }
 }
 
-/// One project folder per letter: a copy of the template's files (fonts excepted: the CLI gets
-/// them with `--font-path`) plus `data.json` and, when the letter has commentary,
-/// `commentary.typ` at its root. Copies, not symlinks: the CLI wants its main file inside the
-/// root after resolving links.
+/// One project folder per letter of `publication`: a copy of its template's files (fonts
+/// excepted: the CLI gets them with `--font-path`) plus the letter's `data.json` and, when the
+/// letter has commentary, `commentary.typ` at its root. Copies, not symlinks: the CLI wants its
+/// main file inside the root after resolving links.
 pub fn make_cli_projects(
-    data_dir: &Path,
-    template_dir: &Path,
-    slugs: &[String],
+    publication: &Publication,
+    letters: &LetterData,
     projects: &Path,
 ) -> Result<PathBuf> {
     fn is_font(path: &Path) -> bool {
@@ -246,11 +298,14 @@ pub fn make_cli_projects(
         }
         Ok(())
     }
-    for slug in slugs {
+    for slug in &letters.slugs {
         let dir = projects.join(slug);
-        copy_tree(template_dir, &dir)?;
-        fs::copy(data_dir.join(format!("{slug}.json")), dir.join("data.json"))?;
-        let commentary = data_dir.join(format!("{slug}.commentary.typ"));
+        copy_tree(&publication.template_dir, &dir)?;
+        fs::copy(
+            letters.data_dir.join(format!("{slug}.json")),
+            dir.join("data.json"),
+        )?;
+        let commentary = letters.data_dir.join(format!("{slug}.commentary.typ"));
         if commentary.exists() {
             fs::copy(&commentary, dir.join("commentary.typ"))?;
         }
@@ -264,12 +319,15 @@ pub fn make_cli_projects(
 pub fn without_web(bench: &Bench) -> Result<PathBuf> {
     let templates = bench.tmp.join("templates-without-web");
     let _ = std::fs::remove_dir_all(&templates);
-    let name = template_name(&bench.input)?;
-    copy_dir(&bench.template_dir, &templates.join(&name))?;
+    let template_dir = &bench.y2020_21.template_dir;
+    let name = template_dir
+        .file_name()
+        .context("the template folder's name")?;
+    copy_dir(template_dir, &templates.join(name))?;
     let empty = "// For the benchmark: an empty page, to time the batch without the web edition.\n\
                  #html.elem(\"html\", html.elem(\"body\"))\n";
     for entry in ["main-web.typ", "index.typ"] {
-        std::fs::write(templates.join(&name).join(entry), empty)?;
+        std::fs::write(templates.join(name).join(entry), empty)?;
     }
     Ok(templates)
 }
@@ -286,4 +344,58 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The tool as it was before the work being measured: a binary built from an earlier commit
+/// (`BENCH_BASELINE`) and the template folder of that commit (`BENCH_BASELINE_TEMPLATES`), for
+/// the 2020-21 batch built by both in alternation.
+pub struct Baseline {
+    pub bin: PathBuf,
+    pub templates: PathBuf,
+    /// What `--version` says, and the path, for the report.
+    pub describe: String,
+}
+
+/// The baseline the environment names, if it does; `None` with a note when it names none, and an
+/// error when it names half of one or one that does not run.
+pub fn baseline(notes: &mut Vec<String>) -> Result<Option<Baseline>> {
+    let bin = std::env::var_os("BENCH_BASELINE").filter(|v| !v.is_empty());
+    let templates = std::env::var_os("BENCH_BASELINE_TEMPLATES").filter(|v| !v.is_empty());
+    let (bin, templates) = match (bin, templates) {
+        (Some(bin), Some(templates)) => (PathBuf::from(bin), PathBuf::from(templates)),
+        (None, None) => {
+            notes.push(
+                "No baseline binary in this run: set BENCH_BASELINE and BENCH_BASELINE_TEMPLATES (see bench/README.md) to compare the 2020-21 batch with an earlier build."
+                    .to_string(),
+            );
+            return Ok(None);
+        }
+        _ => bail!(
+            "BENCH_BASELINE and BENCH_BASELINE_TEMPLATES go together: the baseline's binary and the template folder of its commit"
+        ),
+    };
+    ensure!(
+        templates.is_dir(),
+        "BENCH_BASELINE_TEMPLATES: {} is not a folder",
+        templates.display()
+    );
+    let version = Command::new(&bin)
+        .arg("--version")
+        .output()
+        .with_context(|| format!("running the baseline {} --version", bin.display()))?;
+    ensure!(
+        version.status.success(),
+        "the baseline {} --version failed",
+        bin.display()
+    );
+    let describe = format!(
+        "`{}` ({})",
+        bin.display(),
+        String::from_utf8_lossy(&version.stdout).trim()
+    );
+    Ok(Some(Baseline {
+        bin,
+        templates,
+        describe,
+    }))
 }

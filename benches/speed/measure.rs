@@ -234,6 +234,45 @@ pub fn repeat_alternating<const N: usize>(
     }))
 }
 
+/// One of the cases of [`alternate`]: its name, its letters per run, and a run.
+pub struct Alternate<'a> {
+    pub name: String,
+    pub letters: usize,
+    pub run: Box<dyn FnMut(usize) -> Result<Sample> + 'a>,
+}
+
+/// [`repeat_alternating`] for a list of cases known at run time, each with its own letters: run
+/// `i` of every case, in the list's order, then run `i + 1`. Sample `i` of each case comes from
+/// the same round, so [`pair_ratios`] can compare cases round by round.
+pub fn alternate(runs: usize, mut cases: Vec<Alternate<'_>>) -> Result<Vec<Case>> {
+    let mut samples: Vec<Vec<Sample>> = cases.iter().map(|_| Vec::new()).collect();
+    for i in 0..runs {
+        for (case, samples) in cases.iter_mut().zip(&mut samples) {
+            samples.push(run_once(&case.name, i, runs, &mut case.run)?);
+        }
+    }
+    Ok(cases
+        .into_iter()
+        .zip(samples)
+        .map(|(case, samples)| Case {
+            name: case.name,
+            samples,
+            letters: case.letters,
+        })
+        .collect())
+}
+
+/// The ratios `a`'s wall time ÷ `b`'s, run by run, of two cases measured in alternation: their
+/// median and range.
+pub fn pair_ratios(a: &Case, b: &Case) -> Stats {
+    Stats::of(
+        a.samples
+            .iter()
+            .zip(&b.samples)
+            .map(|(a, b)| a.wall.as_secs_f64() / b.wall.as_secs_f64()),
+    )
+}
+
 /// Run `i` of a case's `runs`, printed as it ends.
 fn run_once(
     name: &str,

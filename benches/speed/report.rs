@@ -8,22 +8,36 @@ use std::process::Command;
 
 use anyhow::Result;
 
-use crate::ROOT;
-use crate::cases::{FLOOR_RUNS, Floor};
-use crate::measure::{Case, Stats};
+use crate::cases::{self, FLOOR_RUNS, Floor};
+use crate::measure::{Case, Stats, pair_ratios};
+use crate::{ROOT, YEAR_2020_21, YEAR_2024_25};
 
 const MARK_BEGIN: &str = "<!-- bench:begin -->";
 const MARK_END: &str = "<!-- bench:end -->";
+
+/// What a run compared with, and on what: the report's first line.
+pub struct Setting<'a> {
+    pub jobs: usize,
+    pub cores: usize,
+    /// The typst CLI, when there was one.
+    pub typst: Option<&'a Path>,
+    /// The baseline binary, described, when there was one.
+    pub baseline: Option<&'a str>,
+}
 
 pub fn report(
     cases: &[Case],
     floor: &Floor,
     least_compile: Option<Stats>,
-    jobs: usize,
-    cores: usize,
-    typst: Option<&Path>,
+    setting: &Setting,
     notes: &[String],
 ) -> Result<String> {
+    let Setting {
+        jobs,
+        cores,
+        typst,
+        baseline,
+    } = *setting;
     let find = |prefix: &str| cases.iter().find(|c| c.name.starts_with(prefix));
     let mut out = String::new();
     let cpu_model = fs::read_to_string("/proc/cpuinfo")
@@ -40,9 +54,10 @@ pub fn report(
     let typst_version = typst
         .map(|t| command_text(&t.to_string_lossy(), &["--version"]))
         .unwrap_or_else(|| "absent".to_string());
+    let baseline = baseline.unwrap_or("none");
     writeln!(
         out,
-        "Run on {date}, commit `{commit}`; {cores} cores ({cpu_model}); parallel cases use {jobs} jobs; baseline `{typst_version}`.\n"
+        "Run on {date}, commit `{commit}`; {cores} cores ({cpu_model}); parallel cases use {jobs} jobs; typst CLI `{typst_version}`; baseline binary {baseline}.\n"
     )?;
     writeln!(
         out,
@@ -135,15 +150,18 @@ pub fn report(
         };
         writeln!(out, "| {text} | {measured} | {mark} |")
     };
-    let national_1 = find("national batch, --jobs 1");
-    let national_n = find(&format!("national batch, --jobs {jobs}"));
-    let cli_batch = find("national batch, `typst compile`");
+    let national_1 = find(&cases::national_name(YEAR_2020_21, 1));
+    let national_n = find(&cases::national_name(YEAR_2020_21, jobs));
+    let national_2025 = find(&cases::national_name(YEAR_2024_25, jobs));
+    let cli_batch = find(&cases::cli_batch_name(YEAR_2020_21, jobs));
+    let cli_batch_2025 = find(&cases::cli_batch_name(YEAR_2024_25, jobs));
+    let baseline = find(&cases::baseline_name(jobs));
     let cli_one = find("one letter, `typst compile`");
     let regen = find("one letter (--authority");
-    let least = find(crate::cases::LEAST_NAME);
+    let least = find(cases::LEAST_NAME);
     let x10 = find("10x publication");
     let check = find("check:");
-    let without_web = find(crate::cases::WITHOUT_WEB_NAME);
+    let without_web = find(&cases::without_web_name(jobs));
     // The web edition's CPU per letter in one process, for context: each letter's page after its
     // PDF, plus the index once per build.
     let letters = national_n.map_or(339, |case| case.letters) as f64;
@@ -180,27 +198,75 @@ pub fn report(
             None,
         )?,
     }
-    if let (Some(ours), Some(cli)) = (national_n, cli_batch) {
-        let ratio = cli.wall().median / ours.wall().median;
-        target(
-            format!("national batch ≥ 3.5× faster than the typst CLI loop ({jobs} at a time)"),
+    // Each year's batch against the CLI's loop over the same letters, measured side by side.
+    for (year, ours, cli) in [
+        (YEAR_2020_21, national_n, cli_batch),
+        (YEAR_2024_25, national_2025, cli_batch_2025),
+    ] {
+        let text = if year == YEAR_2020_21 {
             format!(
-                "{:.1}× ({} vs {}); CPU per letter {} vs {} ({:.1}×)",
-                ratio,
-                secs(ours.wall().median),
-                secs(cli.wall().median),
-                ms(ours.cpu_per_letter()),
-                ms(cli.cpu_per_letter()),
-                cli.cpu_per_letter() / ours.cpu_per_letter()
-            ),
-            Some(ratio >= 3.5),
-        )?;
-    } else {
-        target(
-            "national batch ≥ 3.5× faster than the typst CLI loop".into(),
-            "no typst CLI".into(),
+                "national batch {year} ≥ 3.5× faster than the typst CLI loop ({jobs} at a time, alternating runs)"
+            )
+        } else {
+            format!(
+                "national batch {year} against the typst CLI loop ({jobs} at a time, alternating runs; 2020-21's 3.5× for comparison)"
+            )
+        };
+        match (ours, cli) {
+            (Some(ours), Some(cli)) => {
+                let ratio = cli.wall().median / ours.wall().median;
+                let rounds = pair_ratios(cli, ours);
+                target(
+                    text,
+                    format!(
+                        "{:.1}× ({} vs {}; round by round {:.1}×, {:.1}–{:.1}×); CPU per letter {} vs {} ({:.1}×)",
+                        ratio,
+                        secs(ours.wall().median),
+                        secs(cli.wall().median),
+                        rounds.median,
+                        rounds.min,
+                        rounds.max,
+                        ms(ours.cpu_per_letter()),
+                        ms(cli.cpu_per_letter()),
+                        cli.cpu_per_letter() / ours.cpu_per_letter()
+                    ),
+                    Some(ratio >= 3.5),
+                )?;
+            }
+            (Some(_), None) => target(text, "no typst CLI".into(), None)?,
+            _ => {}
+        }
+    }
+    match (national_n, baseline) {
+        (Some(ours), Some(before)) => {
+            let rounds = pair_ratios(ours, before);
+            target(
+                format!(
+                    "national batch {YEAR_2020_21} no slower than the baseline binary's (ours ÷ the baseline's wall time, median of alternating pairs, ≤ 1)"
+                ),
+                format!(
+                    "{:.3}× ({:.2}–{:.2}× over {} pairs; medians {} vs {}); CPU {:.3}× ({} vs {}); peak RSS {:.0} MB vs {:.0} MB",
+                    rounds.median,
+                    rounds.min,
+                    rounds.max,
+                    ours.samples.len().min(before.samples.len()),
+                    secs(ours.wall().median),
+                    secs(before.wall().median),
+                    ours.cpu().median / before.cpu().median,
+                    secs(ours.cpu().median),
+                    secs(before.cpu().median),
+                    ours.rss_mb(),
+                    before.rss_mb(),
+                ),
+                Some(rounds.median <= 1.0),
+            )?;
+        }
+        (Some(_), None) => target(
+            format!("national batch {YEAR_2020_21} no slower than the baseline binary's"),
+            "no baseline binary (BENCH_BASELINE, BENCH_BASELINE_TEMPLATES)".into(),
             None,
-        )?;
+        )?,
+        _ => {}
     }
     if let Some(ours) = national_n {
         let ratio = ours.cpu_per_letter() / floor.kent_cpu;
@@ -283,13 +349,18 @@ pub fn report(
             .flatten()
             .map(Case::rss_mb)
             .fold(0.0, f64::max);
+        let rss = |case: Option<&Case>| {
+            case.map_or("not run".to_string(), |case| {
+                format!("{:.0} MB", case.rss_mb())
+            })
+        };
         target(
             "national batch peak RSS < 250 MB".into(),
             format!(
-                "{:.0} MB (--jobs 1: {:.0} MB, --jobs {jobs}: {:.0} MB)",
+                "{:.0} MB (--jobs 1: {}, --jobs {jobs}: {})",
                 national_rss,
-                national_1.map_or(0.0, Case::rss_mb),
-                national_n.map_or(0.0, Case::rss_mb)
+                rss(national_1),
+                rss(national_n)
             ),
             Some(national_rss < 250.0),
         )?;
