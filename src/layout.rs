@@ -116,6 +116,19 @@ pub(crate) fn message(slug: &str, reissue: usize) -> String {
     }
 }
 
+/// Whether `file` can name a message: `outbox/<name>.eml`, the name plain (no folder, not
+/// hidden). The ledger's names are checked with it before any is read or sent.
+pub(crate) fn is_message(file: &str) -> bool {
+    file.strip_prefix(OUTBOX_DIR)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .is_some_and(|name| {
+            name.len() > ".eml".len()
+                && name.ends_with(".eml")
+                && !name.starts_with('.')
+                && !name.contains(['/', '\\'])
+        })
+}
+
 /// Whether `file` is delivery's: the ledger, or a file of the outbox.
 pub(crate) fn is_delivery(file: &str) -> bool {
     file == LEDGER

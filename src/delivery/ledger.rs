@@ -124,6 +124,12 @@ pub(crate) enum LedgerError {
         #[source]
         source: std::io::Error,
     },
+    #[error("`{}` line {line} names `{file}`, which is not a message of the outbox (`outbox/<name>.eml`)", .path.display())]
+    File {
+        path: PathBuf,
+        line: usize,
+        file: String,
+    },
     #[error("`{}` line {line} is not a ledger entry this version understands", .path.display())]
     Entry {
         path: PathBuf,
@@ -152,11 +158,21 @@ impl Ledger {
             if line.trim().is_empty() {
                 continue;
             }
-            let entry = serde_json::from_str(line).map_err(|source| LedgerError::Entry {
+            let entry: Entry = serde_json::from_str(line).map_err(|source| LedgerError::Entry {
                 path: path.clone(),
                 line: number + 1,
                 source,
             })?;
+            // Its names are read and sent from: they stay inside the outbox.
+            if let Entry::Sending { file, .. } = &entry
+                && !layout::is_message(file)
+            {
+                return Err(LedgerError::File {
+                    path,
+                    line: number + 1,
+                    file: file.clone(),
+                });
+            }
             entries.push(entry);
         }
         Ok(Ledger { path, entries })
@@ -356,5 +372,22 @@ mod tests {
         let handed = ledger.handed("E1");
         assert_eq!(handed.len(), 1);
         assert!(matches!(handed[0].state, State::InDoubt { .. }));
+    }
+
+    #[test]
+    fn a_ledger_naming_a_file_outside_the_outbox_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut entry = serde_json::to_value(sending("<m>", false)).unwrap();
+        for file in [
+            "../../etc/passwd",
+            "outbox/../manifest.json",
+            "letters/a.pdf",
+            "outbox/.eml",
+        ] {
+            entry["file"] = file.into();
+            std::fs::write(dir.path().join(layout::LEDGER), format!("{entry}\n")).unwrap();
+            let error = Ledger::read(dir.path()).unwrap_err().to_string();
+            assert!(error.ends_with(&format!("line 1 names `{file}`, which is not a message of the outbox (`outbox/<name>.eml`)")), "{error}");
+        }
     }
 }
