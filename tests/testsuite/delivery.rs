@@ -992,3 +992,63 @@ fn a_kill_at_any_step_of_a_send_never_sends_a_message_twice_nor_loses_one() {
         }
     }
 }
+
+#[test]
+fn the_configured_server_a_password_file_and_a_limit() {
+    let fixture = delivering();
+    let server = server(Tls::StartTls, &[]);
+    let config = fixture.read("publication.toml") + &format!("smtp = \"{}\"\n", server.url());
+    fixture.write("publication.toml", config);
+    fixture.run(&["outbox"]).assert_status(0);
+    let password = fixture.dir.path().join("smtp-password");
+    std::fs::write(&password, format!("{PASSWORD}\n")).unwrap();
+    let ca = server.ca_file().display().to_string();
+    let run = fixture.run_with_env(
+        &["send", "--ca-file", &ca, "--confirm", "--limit", "2"],
+        &[
+            ("ANNUAL_REVIEW_SMTP_USERNAME", USER),
+            (
+                "ANNUAL_REVIEW_SMTP_PASSWORD_FILE",
+                password.to_str().unwrap(),
+            ),
+        ],
+    );
+    run.assert_status(0);
+    assert_eq!(
+        run.stderr,
+        "sent 2, refused 0, in doubt 0, failed 0, not attempted 0; 337 left for a later send (--limit)\n"
+    );
+    assert_eq!(server.received().len(), 2);
+    assert!(
+        server
+            .received()
+            .iter()
+            .all(|m| m.auth_user.as_deref() == Some(USER))
+    );
+    // A wrong password stops before anything is handed over.
+    std::fs::write(&password, "wrong").unwrap();
+    let refused = fixture.run_with_env(
+        &["send", "--ca-file", &ca, "--confirm", "--limit", "2"],
+        &[
+            ("ANNUAL_REVIEW_SMTP_USERNAME", USER),
+            (
+                "ANNUAL_REVIEW_SMTP_PASSWORD_FILE",
+                password.to_str().unwrap(),
+            ),
+        ],
+    );
+    refused.assert_status(1);
+    assert_contains(
+        &refused.stderr,
+        &format!(
+            "error: sending stopped: {} did not accept the credentials in $ANNUAL_REVIEW_SMTP_USERNAME",
+            server.url()
+        ),
+    );
+    assert_eq!(server.received().len(), 2);
+    assert_eq!(
+        ledger(&fixture).len(),
+        4,
+        "two sendings and their outcomes, nothing more"
+    );
+}
