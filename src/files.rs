@@ -208,9 +208,14 @@ fn flush(_files: &[PathBuf], dirs: &std::collections::BTreeSet<&Path>) -> Result
     // One flush of the file system costs about what one file's flush does; flushing each of 339
     // letters on its own would add a sixth to a national batch.
     for dir in dirs {
-        std::fs::File::open(dir)
+        match std::fs::File::open(dir)
             .and_then(|folder| rustix::fs::syncfs(&folder).map_err(std::io::Error::from))
-            .map_err(|e| WriteError::new(dir, e))?;
+        {
+            // A folder emptied and removed after a file in it was: the removal tracked its
+            // parent, which is flushed too.
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            result => result.map_err(|e| WriteError::new(dir, e))?,
+        }
     }
     Ok(())
 }
@@ -218,12 +223,16 @@ fn flush(_files: &[PathBuf], dirs: &std::collections::BTreeSet<&Path>) -> Result
 /// Flushes the written `files` and their folders `dirs` to the disk.
 #[cfg(not(target_os = "linux"))]
 fn flush(files: &[PathBuf], dirs: &std::collections::BTreeSet<&Path>) -> Result<(), WriteError> {
-    for file in files {
+    // A tracked folder's stand-in name (`<folder>/-`) and removed files are not there to flush.
+    for file in files.iter().filter(|file| file.is_file()) {
         std::fs::File::open(file)
             .and_then(|f| f.sync_all())
             .map_err(|e| WriteError::new(file, e))?;
     }
-    dirs.iter().try_for_each(|dir| sync_dir(dir))
+    // A folder removed after a file in it was is flushed by its parent, which the removal tracked.
+    dirs.iter()
+        .filter(|dir| dir.exists())
+        .try_for_each(|dir| sync_dir(dir))
 }
 
 /// Why a file could not be copied.
