@@ -204,6 +204,13 @@ pub(crate) fn build(
     let stamps = Stamps::read(folder.dir());
     let freshness = fresh::compare(&prepared, &plan, previous.as_ref(), &stamps, folder.dir());
     let chosen: HashSet<usize> = selected.iter().copied().collect();
+    // The publication's own files (index, statistics, assets) are made whenever stale; `--force`
+    // makes them again only with the whole register, so regenerating one council's letter never
+    // pays for the site's index.
+    let forced = |owner: Owner| match owner {
+        Owner::Council(index) => options.force && chosen.contains(&index),
+        Owner::Publication => options.force && options.authorities.is_empty(),
+    };
     let wanted = |owner: Owner| match owner {
         Owner::Council(index) => chosen.contains(&index),
         Owner::Publication => true,
@@ -212,7 +219,7 @@ pub(crate) fn build(
         .files
         .iter()
         .filter(|(file, planned)| {
-            wanted(planned.owner) && (options.force || freshness.stale.contains_key(*file))
+            wanted(planned.owner) && (forced(planned.owner) || freshness.stale.contains_key(*file))
         })
         .map(|(file, _)| file.as_str())
         .collect();

@@ -30,7 +30,8 @@ pub(super) struct BuildArgs {
     /// Letters compiled at once, at most the number of cores [default: the number of cores].
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
-    /// Make every file again even when the manifest says it is up to date.
+    /// Make the files again even when the manifest says they are up to date: the named councils'
+    /// letters and pages, or, without --authority, every file.
     #[arg(long)]
     force: bool,
     /// Seconds a letter may take to compile before it is stopped and reported as failed.

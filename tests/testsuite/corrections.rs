@@ -78,6 +78,33 @@ fn force_rebuilds_every_letter_to_the_same_bytes() {
     }
 }
 
+#[test]
+fn force_with_one_authority_remakes_that_letter_and_its_page_alone() {
+    // Regenerating one council's letter must not pay for the site's index: the publication's own
+    // files are forced only when the whole register is built.
+    let fixture = Fixture::new("small");
+    fixture.run(&["build"]).assert_status(0);
+    let before = dated_long_ago(&fixture.output());
+    fixture
+        .run(&["build", "--authority", "E10000016", "--force"])
+        .assert_status(0)
+        .assert_stderr_contains("wrote 1 letter and its web page");
+    let after = snapshot(&fixture.output());
+    assert_eq!(
+        touched(&before, &after),
+        [
+            "2020-21/letters/kent-county-council.pdf",
+            "2020-21/manifest.json",
+            "2020-21/site/councils/kent-county-council.html",
+            "2020-21/site/letters/kent-county-council.pdf",
+        ],
+        "only Kent's letter, its page and its site copy are written again, and the record"
+    );
+    for (file, (bytes, _)) in &before {
+        assert_eq!(&after[file].0, bytes, "{file} is byte-for-byte the same");
+    }
+}
+
 fn status(fixture: &Fixture, json: bool) -> Run {
     fixture.run(if json {
         &["status", "--json"]
