@@ -413,12 +413,17 @@ pub fn sha256(bytes: &[u8]) -> String {
 /// under `target/`, made on first use (never a system-wide install), so the archive is checked by
 /// an independent implementation on any machine with python3.
 pub fn bagit_python() -> PathBuf {
-    const BAGIT: &str = "bagit==1.9.0";
-    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bagit-venv");
+    python_with("bagit-venv", &["bagit==1.9.0"], "import bagit")
+}
+
+/// A Python in the virtual environment `name` under the tests' `target/` folder with `packages`
+/// installed from PyPI, made on first use: the environment is remade until `import` runs in it.
+pub fn python_with(name: &str, packages: &[&str], import: &str) -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     let python = root.join("bin/python");
     let works = |python: &Path| {
         Command::new(python)
-            .args(["-c", "import bagit"])
+            .args(["-c", import])
             .output()
             .is_ok_and(|o| o.status.success())
     };
@@ -444,13 +449,13 @@ pub fn bagit_python() -> PathBuf {
                 "install",
                 "--quiet",
                 "--disable-pip-version-check",
-                BAGIT,
             ])
+            .args(packages)
             .output()
             .expect("pip runs");
         assert!(
             installed.status.success(),
-            "pip install {BAGIT} failed:\n{}",
+            "pip install {packages:?} failed:\n{}",
             String::from_utf8_lossy(&installed.stderr)
         );
     }

@@ -13,50 +13,9 @@ use super::repo;
 
 const PACKAGES: [&str; 2] = ["aiosmtpd==1.4.6", "trustme==1.2.1"];
 
-/// A Python with aiosmtpd and trustme: a virtual environment under `target/`, made on first use
-/// (as [`super::bagit_python`] makes its own).
+/// A Python with aiosmtpd and trustme: a virtual environment under `target/`, made on first use.
 pub fn smtp_python() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("smtp-venv");
-    let python = root.join("bin/python");
-    let works = |python: &Path| {
-        Command::new(python)
-            .args(["-c", "import aiosmtpd, trustme"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if works(&python) {
-        return python;
-    }
-    // Tests run in parallel: one of them makes the environment while the others wait.
-    std::fs::create_dir_all(root.parent().unwrap()).unwrap();
-    let lock = std::fs::File::create(root.with_extension("lock")).unwrap();
-    lock.lock().unwrap();
-    if !works(&python) {
-        let _ = std::fs::remove_dir_all(&root);
-        let made = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&root)
-            .output()
-            .expect("python3 runs");
-        assert!(made.status.success(), "python3 -m venv failed: {made:?}");
-        let installed = Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ])
-            .args(PACKAGES)
-            .output()
-            .expect("pip runs");
-        assert!(
-            installed.status.success(),
-            "pip install {PACKAGES:?} failed:\n{}",
-            String::from_utf8_lossy(&installed.stderr)
-        );
-    }
-    python
+    super::python_with("smtp-venv", &PACKAGES, "import aiosmtpd, trustme")
 }
 
 /// How the server encrypts.
