@@ -23,9 +23,10 @@ use crate::digest;
 use crate::exit::{self, Exit};
 use crate::files::WriteError;
 use crate::fresh::{self, OnDisk};
+use crate::history::{ArchivedFile, Seen};
 use crate::layout::{self, Edition, FileKind};
 use crate::manifest::{self, Entry, Inputs, MadeFrom, Manifest, Stamps, TemplateFiles};
-use crate::plan::{self, Owner, Plan, PlannedDocument, PrepareError, Prepared, Source};
+use crate::plan::{self, Owner, Plan, PlannedDocument, PrepareError, Prepared, Source, Sources};
 use crate::progress::Progress;
 use crate::render::Made;
 use crate::render::pool::{Compiling, LetterFailure, Limits, Pool, Task};
@@ -34,9 +35,9 @@ use crate::year_folder::{OutputError, YearFolder};
 /// What to build, from the command line.
 #[derive(Debug, Clone)]
 pub(crate) struct BuildOptions {
-    pub(crate) input: PathBuf,
+    /// The input, the templates and the archive, whose earlier years the site shows.
+    pub(crate) sources: Sources,
     pub(crate) output: PathBuf,
-    pub(crate) templates: PathBuf,
     /// Codes or names of the authorities whose letters to make; empty for all.
     pub(crate) authorities: Vec<String>,
     /// Letters compiled at once.
@@ -146,7 +147,7 @@ fn check_output_outside(options: &BuildOptions, template_dir: &Path) -> Result<(
         .map(|dir| real(dir).join(output.strip_prefix(dir).unwrap_or(Path::new(""))))
         .unwrap_or(output);
     for (what, folder) in [
-        ("input", &options.input),
+        ("input", &options.sources.input),
         ("template", &template_dir.to_path_buf()),
     ] {
         if existing.starts_with(real(folder)) {
@@ -167,7 +168,7 @@ pub(crate) fn build(
     progress: &dyn Progress,
 ) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
-    let prepared = plan::prepare(&options.input, &options.templates)?;
+    let prepared = plan::prepare(&options.sources, Some(&options.output))?;
     let publication = &prepared.publication;
     check_output_outside(options, &publication.template_dir)?;
     let selected = plan::select(publication, &options.authorities)?;
@@ -202,6 +203,10 @@ pub(crate) fn build(
         }
     };
     let stamps = Stamps::read(folder.dir());
+    // The archive's files as they held just now: the next build need not read them again.
+    if Seen::read(folder.dir()) != prepared.history.seen {
+        prepared.history.seen.write(folder.dir())?;
+    }
     let freshness = fresh::compare(&prepared, &plan, previous.as_ref(), &stamps, folder.dir());
     let chosen: HashSet<usize> = selected.iter().copied().collect();
     // The publication's own files (index, statistics, assets) are made whenever stale; `--force`
@@ -593,12 +598,37 @@ impl Making<'_> {
                         },
                     );
                 }
+                Source::Archived(archived) => {
+                    let bytes = read_archived(archived)?;
+                    self.recorder.folder.write(file, &bytes)?;
+                    self.recorder.record(
+                        file.to_string(),
+                        Entry {
+                            sha256: archived.sha256.clone(),
+                            bytes: bytes.len() as u64,
+                            made_from: MadeFrom::Content,
+                        },
+                    );
+                }
                 Source::Copy(of) if !self.to_write.contains(of.as_str()) => self.copy(file, of)?,
                 Source::Copy(_) | Source::Compiled { .. } => {}
             }
         }
         Ok(())
     }
+}
+
+/// An archived file's bytes, held to the checksum its bag was checked against: a bag changed
+/// since this build read it fails the build's write, rather than putting other bytes in the site.
+fn read_archived(archived: &ArchivedFile) -> Result<Vec<u8>, WriteError> {
+    let bytes = std::fs::read(&archived.path).map_err(|e| WriteError::new(&archived.path, e))?;
+    if crate::digest::sha256(&bytes) != archived.sha256 {
+        return Err(WriteError::new(
+            &archived.path,
+            std::io::Error::other("the archived file changed while the build read the archive"),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Of `made`, the editions in `made_editions` order, those in `wanted`.

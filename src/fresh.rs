@@ -15,6 +15,7 @@ use std::path::Path;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::history::ArchivedFile;
 use crate::layout::{self, FileKind};
 use crate::letter::{self, LetterData};
 use crate::manifest::{Entry, Inputs, MadeFrom, Manifest, Stamps};
@@ -260,7 +261,8 @@ impl Check<'_> {
         }
         match (source, &entry.made_from) {
             (_, MadeFrom::Unknown) => reasons.push(Reason::EarlierVersion),
-            (Source::Bytes { sha256, .. }, MadeFrom::Content) => {
+            (Source::Bytes { sha256, .. }, MadeFrom::Content)
+            | (Source::Archived(ArchivedFile { sha256, .. }), MadeFrom::Content) => {
                 if *sha256 != entry.sha256 {
                     reasons.push(Reason::Content);
                 }

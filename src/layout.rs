@@ -28,6 +28,9 @@ pub(crate) const MANIFEST: &str = "manifest.json";
 /// The size and modification time of every file as it was put in place, so that a later run can
 /// tell an untouched file without reading it (see [`crate::manifest::Stamps`]).
 pub(crate) const STAMPS: &str = ".stamps.json";
+/// The same for the files of the archived years' bags that the build checked, so that a build
+/// with nothing to do hashes none of them (see [`crate::history::Seen`]).
+pub(crate) const ARCHIVE_STAMPS: &str = ".archive-stamps.json";
 pub(crate) const LOCK: &str = ".lock";
 /// The delivery ledger.
 pub(crate) const LEDGER: &str = "delivery.jsonl";
@@ -42,6 +45,8 @@ const PAGES_DIR: &str = "site/councils";
 const SITE_LETTERS_DIR: &str = "site/letters";
 const SITE_DATA_DIR: &str = "site/data";
 const ASSETS_DIR: &str = "site/assets";
+/// The archived years' letters and statistics in the site, a folder per year.
+const HISTORY_DIR: &str = "history";
 /// Where the template's fonts (and their licence) go among the assets.
 pub(crate) const FONTS_ASSET_DIR: &str = "fonts";
 
@@ -102,6 +107,18 @@ pub(crate) fn site_data(name: &str) -> String {
     format!("{SITE_DATA_DIR}/{name}")
 }
 
+/// An archived year's file in the site, as a page links to it from the site's root:
+/// `history/<year>/<name>` (a letter `history/2020-21/kent-county-council.pdf`, or the year's
+/// `statistics.csv`).
+pub(crate) fn archived_link(year: &str, name: &str) -> String {
+    format!("{HISTORY_DIR}/{year}/{name}")
+}
+
+/// The same file in the year's folder: `site/history/<year>/<name>`.
+pub(crate) fn archived(year: &str, name: &str) -> String {
+    format!("{SITE_DIR}/{}", archived_link(year, name))
+}
+
 /// A file of the site's assets, by its path inside them: `site/assets/<path>`.
 pub(crate) fn asset(path: &str) -> String {
     format!("{ASSETS_DIR}/{path}")
@@ -150,6 +167,8 @@ pub(crate) enum FileKind {
     Statistics,
     /// A file under `site/assets/`.
     Asset,
+    /// A copy of an archived year's file: `site/history/<year>/<name>`.
+    Archived,
 }
 
 impl FileKind {
@@ -173,6 +192,7 @@ impl FileKind {
             FileKind::Index => "index",
             FileKind::Statistics => "statistics",
             FileKind::Asset => "asset",
+            FileKind::Archived => "archived",
         }
     }
 }
@@ -215,6 +235,18 @@ pub(crate) fn classify(file: &str) -> Option<FileKind> {
     {
         return Some(FileKind::Statistics);
     }
+    if let Some((year, name)) = file
+        .strip_prefix(SITE_DIR)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .and_then(|rest| rest.strip_prefix(HISTORY_DIR))
+        .and_then(|rest| rest.strip_prefix('/'))
+        .and_then(|rest| rest.split_once('/'))
+        && !year.is_empty()
+        && !name.is_empty()
+        && !name.contains('/')
+    {
+        return Some(FileKind::Archived);
+    }
     if file
         .strip_prefix(ASSETS_DIR)
         .and_then(|rest| rest.strip_prefix('/'))
@@ -228,7 +260,7 @@ pub(crate) fn classify(file: &str) -> Option<FileKind> {
 /// Whether `file`, found in the year's folder, is the tool's own bookkeeping rather than a file of
 /// the publication: the manifest, the stamps, the lock.
 pub(crate) fn is_bookkeeping(file: &str) -> bool {
-    [MANIFEST, STAMPS, LOCK].contains(&file)
+    [MANIFEST, STAMPS, ARCHIVE_STAMPS, LOCK].contains(&file)
 }
 
 #[cfg(test)]

@@ -9,7 +9,9 @@
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::history::History;
 use crate::input::{CopyTo, DecisionOutcome, MeasureKind, Publication};
+use crate::layout;
 use crate::stats::{MeasureStatistics, Rate, Statistics};
 
 /// The template's data for one letter.
@@ -41,6 +43,91 @@ pub(crate) struct LetterData {
     pub(crate) statistics: Named<Figure>,
     /// publication.toml's `average`: `mean-of-rates` or `pooled`.
     pub(crate) average_method: String,
+    /// The council's earlier years from the archive, and this year's figures in the same shape.
+    #[serde(default)]
+    pub(crate) history: CouncilHistory,
+}
+
+/// A council's letters and figures across the archived years: what its web page shows under
+/// "Earlier years", and what a template may print as "last year".
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub(crate) struct CouncilHistory {
+    /// The archive holds no earlier year at all.
+    pub(crate) first_year: bool,
+    /// Every archived earlier year, oldest first, whether or not it wrote to this council.
+    pub(crate) archived_years: Vec<String>,
+    /// The earlier years in which the council had a letter, oldest first.
+    pub(crate) years: Vec<EarlierYear>,
+    pub(crate) this_year: YearFigures,
+}
+
+/// A council's letter and figures of one archived year.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub(crate) struct EarlierYear {
+    pub(crate) year: String,
+    /// The name the letter was addressed to.
+    pub(crate) name: String,
+    /// The site's copy of the letter, from the site's root: `history/2020-21/<slug>.pdf`.
+    pub(crate) letter: String,
+    /// The date the letter was last reissued, in words; `null` for the original.
+    pub(crate) reissued: Option<String>,
+    pub(crate) figures: Vec<YearFigure>,
+    pub(crate) caveats: Vec<String>,
+}
+
+/// A year's figures, as a row of the page's table.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub(crate) struct YearFigures {
+    pub(crate) year: String,
+    pub(crate) figures: Vec<YearFigure>,
+    pub(crate) caveats: Vec<String>,
+}
+
+/// One measure of one year: the council's figure and its type's average, as printed.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub(crate) struct YearFigure {
+    pub(crate) key: String,
+    pub(crate) words: String,
+    /// `rate` or `per-residents`.
+    pub(crate) kind: String,
+    pub(crate) shown: Option<String>,
+    pub(crate) average: Option<String>,
+}
+
+/// Council `code`'s history, with `this_year` as its row of the table.
+pub(crate) fn council_history(
+    history: &History,
+    code: &str,
+    this_year: YearFigures,
+) -> CouncilHistory {
+    let years = history
+        .of_council(code)
+        .map(|(year, council)| EarlierYear {
+            year: year.year.clone(),
+            name: council.name.clone(),
+            letter: layout::archived_link(&year.year, &format!("{}.pdf", council.slug)),
+            reissued: council.reissued.map(long_date),
+            figures: year
+                .measures
+                .iter()
+                .zip(&council.figures)
+                .map(|(measure, (shown, average))| YearFigure {
+                    key: measure.key.clone(),
+                    words: measure.words.clone(),
+                    kind: measure.kind.to_string(),
+                    shown: shown.clone(),
+                    average: average.clone(),
+                })
+                .collect(),
+            caveats: year.caveats.clone(),
+        })
+        .collect();
+    CouncilHistory {
+        first_year: history.years.is_empty(),
+        archived_years: history.years.iter().map(|y| y.year.clone()).collect(),
+        years,
+        this_year,
+    }
 }
 
 /// Values by name, in order: a JSON object whose keys keep the order they were given.
@@ -263,6 +350,7 @@ pub(crate) fn long_date(date: NaiveDate) -> String {
 pub(crate) fn letter_data(
     publication: &Publication,
     statistics: &Statistics,
+    history: &History,
     index: usize,
 ) -> LetterData {
     let config = &publication.config;
@@ -340,6 +428,44 @@ pub(crate) fn letter_data(
         categories,
         statistics: figures(publication, statistics, index),
         average_method: config.average.label().to_string(),
+        history: CouncilHistory::default(),
+    }
+    .with_history(publication, statistics, history)
+}
+
+impl LetterData {
+    /// This letter's data with the council's history and this year's row.
+    fn with_history(
+        mut self,
+        publication: &Publication,
+        statistics: &Statistics,
+        history: &History,
+    ) -> LetterData {
+        let this_year = YearFigures {
+            year: self.year.clone(),
+            figures: statistics
+                .measures
+                .iter()
+                .filter_map(|measure| {
+                    let key = &measure.measure.key;
+                    let figure = self.statistics.get(key)?;
+                    Some(YearFigure {
+                        key: key.clone(),
+                        words: measure.measure.words.clone(),
+                        kind: match measure.measure.kind {
+                            MeasureKind::Rate { .. } => "rate",
+                            MeasureKind::PerResidents { .. } => "per-residents",
+                        }
+                        .to_string(),
+                        shown: figure.value().shown,
+                        average: figure.average(),
+                    })
+                })
+                .collect(),
+            caveats: publication.declaration.caveats.clone(),
+        };
+        self.history = council_history(history, &self.authority.code, this_year);
+        self
     }
 }
 
@@ -496,6 +622,27 @@ pub(crate) enum Change {
     Outcomes,
     /// The table of decisions by service area.
     Categories,
+    /// The council's letter or figures of an archived year, as the archive holds them.
+    History {
+        year: String,
+        /// The name that year's letter was addressed to; empty when it had none.
+        name: String,
+        what: HistoryChange,
+    },
+}
+
+/// What changed in the archive for one earlier year of a council's history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum HistoryChange {
+    /// The year is archived now (with or without a letter to the council).
+    Archived,
+    /// Its letter was reissued.
+    Reissued,
+    /// Its figures or averages changed.
+    Figures,
+    /// The year, or its letter to the council, is no longer in the archive.
+    Removed,
 }
 
 /// A figure's value as a change shows it: `74%` of 40 of 54, or `3.9` for 63 among 1,610,000
@@ -558,6 +705,20 @@ impl std::fmt::Display for Change {
                 measure,
                 added: false,
             } => write!(f, "{measure} no longer printed"),
+            Change::History { year, name, what } => match (what, name.is_empty()) {
+                (HistoryChange::Archived, true) => write!(f, "{year} was archived"),
+                (HistoryChange::Archived, false) => {
+                    write!(f, "{year}'s letter to {name} was archived")
+                }
+                (HistoryChange::Reissued, _) => write!(f, "{year}'s letter to {name} was reissued"),
+                (HistoryChange::Figures, _) => {
+                    write!(f, "{year}'s figures for {name} changed in the archive")
+                }
+                (HistoryChange::Removed, true) => write!(f, "{year} is no longer in the archive"),
+                (HistoryChange::Removed, false) => {
+                    write!(f, "{year}'s letter to {name} is no longer in the archive")
+                }
+            },
             Change::Count { what, from, to } => write!(f, "{what} {from} → {to}"),
             Change::Outcomes => write!(f, "decisions by outcome changed"),
             Change::Categories => write!(f, "decisions by service area changed"),
@@ -668,7 +829,50 @@ pub(crate) fn changes(
     if old.categories != new.categories {
         changes.push(Change::Categories);
     }
+    history_changes(&old.history, &new.history, &mut changes);
     changes
+}
+
+/// What changed in a council's earlier years, a year at a time: archived, reissued, figures
+/// changed, removed.
+fn history_changes(old: &CouncilHistory, new: &CouncilHistory, changes: &mut Vec<Change>) {
+    let letter_of = |history: &'_ CouncilHistory, year: &str| -> Option<EarlierYear> {
+        history.years.iter().find(|y| y.year == year).cloned()
+    };
+    let mut years: Vec<&String> = old.archived_years.iter().collect();
+    years.extend(
+        new.archived_years
+            .iter()
+            .filter(|y| !old.archived_years.contains(y)),
+    );
+    for year in years {
+        let (before, after) = (letter_of(old, year), letter_of(new, year));
+        let was = old.archived_years.contains(year);
+        let is = new.archived_years.contains(year);
+        let name = after
+            .as_ref()
+            .or(before.as_ref())
+            .map(|y| y.name.clone())
+            .unwrap_or_default();
+        let change = match (&before, &after) {
+            (None, Some(_)) => Some(HistoryChange::Archived),
+            (Some(_), None) => Some(HistoryChange::Removed),
+            (Some(before), Some(after)) if before.reissued != after.reissued => {
+                Some(HistoryChange::Reissued)
+            }
+            (Some(before), Some(after)) if before != after => Some(HistoryChange::Figures),
+            (None, None) if !was && is => Some(HistoryChange::Archived),
+            (None, None) if was && !is => Some(HistoryChange::Removed),
+            _ => None,
+        };
+        if let Some(change) = change {
+            changes.push(Change::History {
+                year: year.clone(),
+                name,
+                what: change,
+            });
+        }
+    }
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@
 //!   runs and answers, one module per subcommand.
 
 mod archive;
+mod bag;
 mod build;
 pub mod cli;
 mod delivery;
@@ -29,6 +30,7 @@ mod exit;
 mod failpoint;
 mod files;
 mod fresh;
+mod history;
 mod input;
 mod layout;
 mod letter;
@@ -76,12 +78,22 @@ pub mod bench {
     /// more: read and check the whole input, load the template, compute the figures, and compile
     /// and export the letter's PDF. No web page, no output folder, no manifest, no file written.
     /// Returns how long the PDF's compile and export took, for the benchmark's lower bound.
+    /// `archive` is the folder of earlier years, as `--archive` names it.
     pub fn least_regeneration(
         input: &Path,
         templates: &Path,
+        archive: &Path,
         code: &str,
     ) -> Result<Duration, String> {
-        let prepared = plan::prepare(input, templates).map_err(|e| e.to_string())?;
+        let prepared = plan::prepare(
+            &plan::Sources {
+                input: input.to_path_buf(),
+                templates: templates.to_path_buf(),
+                archive: archive.to_path_buf(),
+            },
+            None,
+        )
+        .map_err(|e| e.to_string())?;
         // Found as `build --authority` finds it.
         let index =
             plan::select(&prepared.publication, &[code.to_string()]).map_err(|e| e.to_string())?[0];
@@ -100,8 +112,16 @@ pub mod bench {
     }
 
     impl Letters {
-        pub fn load(input: &Path, templates: &Path) -> Result<Letters, String> {
-            let prepared = plan::prepare(input, templates).map_err(|e| e.to_string())?;
+        pub fn load(input: &Path, templates: &Path, archive: &Path) -> Result<Letters, String> {
+            let prepared = plan::prepare(
+                &plan::Sources {
+                    input: input.to_path_buf(),
+                    templates: templates.to_path_buf(),
+                    archive: archive.to_path_buf(),
+                },
+                None,
+            )
+            .map_err(|e| e.to_string())?;
             let plan = Plan::of(&prepared);
             Ok(Letters { prepared, plan })
         }

@@ -8,11 +8,12 @@
 //! equal the plan, and `status` and `archive` compare the two ([`crate::fresh`]).
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::digest;
 use crate::exit::{self, Exit};
+use crate::history::{self, ArchivedFile, History, HistoryError, Seen};
 use crate::input::{self, Problems, Publication};
 use crate::layout::{self, Edition};
 use crate::letter;
@@ -30,12 +31,17 @@ pub(crate) enum PrepareError {
     UnknownAuthority { given: String, hint: Option<String> },
     #[error("cannot load the template")]
     Template(#[from] TemplateError),
+    #[error(transparent)]
+    History(#[from] HistoryError),
 }
 
 impl Exit for PrepareError {
     /// Nothing was written: the input, the register's lookup or the template is at fault.
     fn exit_status(&self) -> u8 {
-        exit::INVALID
+        match self {
+            PrepareError::History(error) => error.exit_status(),
+            _ => exit::INVALID,
+        }
     }
 
     fn problems(&self) -> Option<&Problems> {
@@ -53,10 +59,28 @@ pub(crate) struct Prepared {
     /// Shared, so that a letter compiled in a thread of its own can hold it.
     pub(crate) template: Arc<Template>,
     pub(crate) statistics: Statistics,
+    /// The earlier years, from the archive's checked bags.
+    pub(crate) history: History,
 }
 
-/// Loads and validates the input, loads the template and computes the statistics.
-pub(crate) fn prepare(input: &Path, templates: &Path) -> Result<Prepared, PrepareError> {
+/// Where every command reads a publication from: the input folder, the folder of templates and
+/// the archive of earlier years.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Sources {
+    pub(crate) input: PathBuf,
+    pub(crate) templates: PathBuf,
+    pub(crate) archive: PathBuf,
+}
+
+/// Loads and validates the input, loads the template, computes the statistics and reads the
+/// earlier years from the archive (each bag checked first). `output`, for a command that has an
+/// output folder: the year's stamps of the archive there spare reading its files again.
+pub(crate) fn prepare(sources: &Sources, output: Option<&Path>) -> Result<Prepared, PrepareError> {
+    let Sources {
+        input,
+        templates,
+        archive,
+    } = sources;
     // The template loads (its fonts are parsed) while the extract is read and checked: the two
     // take about as long as each other, and a one-letter build waits for both.
     let early = input::template_dir(input, templates);
@@ -83,11 +107,17 @@ pub(crate) fn prepare(input: &Path, templates: &Path) -> Result<Prepared, Prepar
     if !problems.is_empty() {
         return Err(PrepareError::Input(problems));
     }
+    // The year's label is a plain name (checked with the input): the folder is inside `output`.
+    let seen = output.map_or_else(Seen::default, |output| {
+        Seen::read(&output.join(&publication.config.year))
+    });
+    let history = history::read(archive, publication.config.period_start, &seen)?;
     let statistics = stats::compute(&publication);
     Ok(Prepared {
         publication,
         template,
         statistics,
+        history,
     })
 }
 
@@ -107,6 +137,9 @@ pub(crate) enum Source {
     Bytes { bytes: Arc<[u8]>, sha256: String },
     /// A copy of another planned file, by its path: the site's copy of a letter.
     Copy(String),
+    /// A copy of an archived year's file, read from its bag when written: the site's copies of
+    /// earlier letters. Its checksum is the bag's, which the bag was checked against.
+    Archived(ArchivedFile),
     /// Compiled by Typst: an edition of one of the plan's documents.
     Compiled { edition: Edition, document: usize },
 }
@@ -147,13 +180,14 @@ impl Plan {
             publication,
             template,
             statistics,
+            history,
         } = prepared;
         let config = &publication.config;
         let mut files = BTreeMap::new();
         let mut documents = Vec::with_capacity(publication.authorities.len() + 1);
         for (index, authority) in publication.authorities.iter().enumerate() {
             let owner = Owner::Council(index);
-            let data = letter::letter_data(publication, statistics, index);
+            let data = letter::letter_data(publication, statistics, history, index);
             let commentary = publication.commentary[index].as_ref();
             let document = Document {
                 title: data.title.clone(),
@@ -207,11 +241,29 @@ impl Plan {
                 publication_file(Arc::clone(&asset.bytes), &asset.sha256),
             );
         }
+        for year in &history.years {
+            let archived = |file: &ArchivedFile| Planned {
+                owner: Owner::Publication,
+                source: Source::Archived(file.clone()),
+            };
+            for council in &year.councils {
+                files.insert(
+                    layout::archived(&year.year, &format!("{}.pdf", council.slug)),
+                    archived(&council.letter),
+                );
+            }
+            if let Some(csv) = &year.statistics_csv {
+                files.insert(
+                    layout::archived(&year.year, layout::STATISTICS_CSV),
+                    archived(csv),
+                );
+            }
+        }
         let index = Document {
             title: site::title(config),
             ident: format!("annual-review-{}-index", config.year),
             date: config.letter_date,
-            data: site::index_data(publication, statistics),
+            data: site::index_data(publication, statistics, history),
             commentary: None,
         };
         files.insert(

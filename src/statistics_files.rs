@@ -171,8 +171,21 @@ struct StatisticsJson<'a> {
     period_start: String,
     period_end: String,
     average_method: &'static str,
+    /// The declared measures, so that the file (and the archive that keeps it) says what its
+    /// fields are: each one's key, words and kind.
+    measures: Vec<MeasureEntry<'a>>,
+    caveats: &'a [String],
     groups: Vec<Row<'a>>,
     authorities: Vec<Row<'a>>,
+}
+
+#[derive(Serialize)]
+struct MeasureEntry<'a> {
+    key: &'a str,
+    words: &'a str,
+    /// `rate` (`<key>_percent`, `<key>_average_percent`) or `per-residents` (`<key>`,
+    /// `<key>_average`).
+    kind: &'static str,
 }
 
 /// `statistics.json`: the same figures as the CSV, plus each group's averages, for the map.
@@ -215,6 +228,19 @@ fn json(publication: &Publication, statistics: &Statistics) -> Vec<u8> {
         period_start: publication.config.period_start.to_string(),
         period_end: publication.config.period_end.to_string(),
         average_method: publication.config.average.label(),
+        measures: statistics
+            .measures
+            .iter()
+            .map(|measure| MeasureEntry {
+                key: &measure.measure.key,
+                words: &measure.measure.words,
+                kind: match measure.measure.kind {
+                    MeasureKind::Rate { .. } => "rate",
+                    MeasureKind::PerResidents { .. } => "per-residents",
+                },
+            })
+            .collect(),
+        caveats: &publication.declaration.caveats,
         groups,
         authorities: rows(publication, statistics),
     };

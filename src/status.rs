@@ -15,7 +15,7 @@ use crate::exit::{self, Exit};
 use crate::fresh::{self, Freshness, OnDisk, Reason};
 use crate::layout;
 use crate::manifest::{self, Manifest, Stamps};
-use crate::plan::{self, Owner, Plan, PrepareError, Prepared};
+use crate::plan::{self, Owner, Plan, PrepareError, Prepared, Sources};
 use crate::year_folder::{OutputError, YearFolder};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -143,12 +143,8 @@ impl Exit for StatusError {
 }
 
 /// Compares the input in `input` with the year's folder under `output`.
-pub(crate) fn status(
-    input: &Path,
-    output: &Path,
-    templates: &Path,
-) -> Result<StatusReport, StatusError> {
-    let prepared = plan::prepare(input, templates)?;
+pub(crate) fn status(sources: &Sources, output: &Path) -> Result<StatusReport, StatusError> {
+    let prepared = plan::prepare(sources, Some(output))?;
     let plan = Plan::of(&prepared);
     let year_dir = YearFolder::path(output, &plan.year)?;
     let manifest = Manifest::read(&year_dir)?;

@@ -28,7 +28,15 @@ mod without_html {
     #[test]
     fn kents_pdf_compiles_without_the_html_feature() {
         let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let prepared = plan::prepare(&repo.join("input"), &repo.join("typst-templates")).unwrap();
+        let prepared = plan::prepare(
+            &plan::Sources {
+                input: repo.join("input"),
+                templates: repo.join("typst-templates"),
+                archive: repo.join("target/no-archive"),
+            },
+            None,
+        )
+        .unwrap();
         let folder = repo.join("typst-templates/annual-review-2021");
         let template = Template::load(&folder).unwrap().without_html();
         let letter = sample_letter(&prepared, "E10000016");
@@ -101,8 +109,15 @@ mod visual {
 
     #[test]
     fn kent_and_the_isles_of_scilly_look_as_they_did() {
-        let prepared =
-            plan::prepare(&repo().join("input"), &repo().join("typst-templates")).unwrap();
+        let prepared = plan::prepare(
+            &plan::Sources {
+                input: repo().join("input"),
+                templates: repo().join("typst-templates"),
+                archive: repo().join("target/no-archive"),
+            },
+            None,
+        )
+        .unwrap();
         let kent = pages_of(&prepared, "E10000016");
         assert_eq!(kent.len(), 3, "Kent's letter has three pages");
         let scilly = pages_of(&prepared, "E06000053");

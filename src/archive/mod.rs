@@ -16,7 +16,6 @@
 //! (a council no longer in the register). Every change to a bag is all or nothing ([`staging`]),
 //! under the archive's lock.
 
-mod bag;
 mod staging;
 mod verify;
 
@@ -25,29 +24,26 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use self::bag::{Bag, BagError, Event, History};
 pub(crate) use self::staging::Recovered;
 use self::staging::Staging;
-pub(crate) use self::verify::{Finding, verify};
+pub(crate) use self::verify::verify;
+pub(crate) use crate::bag::check::Finding;
+use crate::bag::{self, Bag, BagError, Event, History, LOCK_FILE};
 use crate::exit::{self, Exit};
 use crate::files::{self, Batch, CopyError, Lock, LockError, WriteError};
 use crate::fresh::{self, Freshness, OnDisk, Reason};
 use crate::layout::{self, Edition};
 use crate::manifest::{self, Manifest, Stamps};
 use crate::numbers::{count, thousands};
-use crate::plan::{self, Owner, Plan, PrepareError, Prepared};
+use crate::plan::{self, Owner, Plan, PrepareError, Prepared, Sources};
 use crate::year_folder::{OutputError, YearFolder};
-
-/// The archive folder's lock file, beside the bags.
-const LOCK_FILE: &str = ".lock";
 
 /// What to archive.
 #[derive(Debug, Clone)]
 pub(crate) struct ArchiveOptions {
-    pub(crate) input: PathBuf,
-    pub(crate) templates: PathBuf,
+    /// The input, the templates and the archive: the bag goes in `<archive>/<year>`.
+    pub(crate) sources: Sources,
     pub(crate) output: PathBuf,
-    pub(crate) archive: PathBuf,
     /// The year's label; the input's year when not given.
     pub(crate) year: Option<String>,
     /// Add the files rebuilt since the last archive, instead of freezing a new publication.
@@ -198,7 +194,7 @@ struct PayloadFile {
 
 /// Runs `annual-review archive`.
 pub(crate) fn archive(options: &ArchiveOptions) -> Result<Archived, ArchiveError> {
-    let prepared = plan::prepare(&options.input, &options.templates)?;
+    let prepared = plan::prepare(&options.sources, Some(&options.output))?;
     let config = &prepared.publication.config;
     let year = config.year.clone();
     if let Some(given) = &options.year
@@ -206,7 +202,7 @@ pub(crate) fn archive(options: &ArchiveOptions) -> Result<Archived, ArchiveError
     {
         return Err(ArchiveError::OtherYear {
             given: given.clone(),
-            input: options.input.clone(),
+            input: options.sources.input.clone(),
             input_year: year,
         });
     }
@@ -238,15 +234,20 @@ pub(crate) fn archive(options: &ArchiveOptions) -> Result<Archived, ArchiveError
     payload.extend(delivery_records(&folder)?);
     payload.sort_by(|a, b| a.logical.cmp(&b.logical));
 
-    let bag = files::contained(&options.archive, &year).map_err(|source| OutputError::Year {
-        output: options.archive.clone(),
-        year: year.clone(),
-        source,
-    })?;
-    std::fs::create_dir_all(&options.archive).map_err(|e| WriteError::new(&options.archive, e))?;
-    let _lock = Lock::exclusive(&options.archive, &options.archive.join(LOCK_FILE))?;
-    let recovered = staging::recover(&options.archive, &year)?;
-    let staging = Staging::of(&options.archive, &year);
+    let bag =
+        files::contained(&options.sources.archive, &year).map_err(|source| OutputError::Year {
+            output: options.sources.archive.clone(),
+            year: year.clone(),
+            source,
+        })?;
+    std::fs::create_dir_all(&options.sources.archive)
+        .map_err(|e| WriteError::new(&options.sources.archive, e))?;
+    let _lock = Lock::exclusive(
+        &options.sources.archive,
+        &options.sources.archive.join(LOCK_FILE),
+    )?;
+    let recovered = staging::recover(&options.sources.archive, &year)?;
+    let staging = Staging::of(&options.sources.archive, &year);
     let bagging_date = config.publish_date.to_string();
     let outcome = match (&options.reissue, bag.exists()) {
         (None, false) => create(&staging, &year, &bagging_date, &payload)?,

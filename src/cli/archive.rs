@@ -15,9 +15,6 @@ pub(super) struct ArchiveArgs {
     /// The output folder holding `<year>/manifest.json`.
     #[arg(long, default_value = "output")]
     output: PathBuf,
-    /// The archive folder; the bag goes in `<archive>/<year>`.
-    #[arg(long, default_value = "archive")]
-    archive: PathBuf,
     /// The year to archive; it must be the year of the input [default: the input's year].
     #[arg(long)]
     year: Option<String>,
@@ -39,10 +36,8 @@ fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
 
 pub(super) fn run(args: ArchiveArgs) -> ExitCode {
     let options = ArchiveOptions {
-        input: args.source.input,
-        templates: args.source.templates,
+        sources: args.source.into(),
         output: args.output,
-        archive: args.archive,
         year: args.year,
         reissue: args.reissue.then(|| Reissue {
             reason: args.reason.unwrap_or_default(),

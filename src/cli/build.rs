@@ -68,9 +68,8 @@ pub(super) fn run(args: BuildArgs) -> ExitCode {
         None => cores,
     };
     let options = BuildOptions {
-        input: args.source.input,
+        sources: args.source.into(),
         output: args.output,
-        templates: args.source.templates,
         authorities: args.authorities,
         jobs,
         force: args.force,

@@ -14,7 +14,7 @@ pub(super) struct CheckArgs {
 }
 
 pub(super) fn run(args: CheckArgs) -> ExitCode {
-    let prepared = match plan::prepare(&args.source.input, &args.source.templates) {
+    let prepared = match plan::prepare(&args.source.into(), None) {
         Ok(prepared) => prepared,
         Err(error) => return super::failed(&error),
     };

@@ -26,13 +26,13 @@ pub(super) struct LetterDataArgs {
 }
 
 pub(super) fn run(args: LetterDataArgs) -> ExitCode {
-    let SourceArgs { input, templates } = &args.source;
+    let sources = args.source.into();
     match (&args.authority, &args.out) {
-        (Some(authority), _) => match letter_data::letter_data_json(input, templates, authority) {
+        (Some(authority), _) => match letter_data::letter_data_json(&sources, authority) {
             Ok(json) => out!("{json}"),
             Err(error) => return super::failed(&error),
         },
-        (None, Some(folder)) => match letter_data::write_letter_data(input, templates, folder) {
+        (None, Some(folder)) => match letter_data::write_letter_data(&sources, folder) {
             Ok(letters) => say!(
                 "wrote the data of {} in `{}`",
                 count(letters, "letter"),

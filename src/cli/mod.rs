@@ -74,6 +74,20 @@ struct SourceArgs {
     /// The folder of templates; publication.toml's `template` names one inside it.
     #[arg(long, default_value = "typst-templates")]
     templates: PathBuf,
+    /// The archive folder: a BagIt bag per year, as `annual-review archive` writes them. The
+    /// years before the input's are checked, and the site shows their letters and figures.
+    #[arg(long, default_value = "archive")]
+    archive: PathBuf,
+}
+
+impl From<SourceArgs> for crate::plan::Sources {
+    fn from(args: SourceArgs) -> Self {
+        crate::plan::Sources {
+            input: args.input,
+            templates: args.templates,
+            archive: args.archive,
+        }
+    }
 }
 
 /// Runs the command line and returns the exit status.

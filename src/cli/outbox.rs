@@ -20,7 +20,7 @@ pub(super) struct OutboxArgs {
 }
 
 pub(super) fn run(args: OutboxArgs) -> ExitCode {
-    match delivery::outbox(&args.source.input, &args.source.templates, &args.output) {
+    match delivery::outbox(&args.source.into(), &args.output) {
         Ok(report) => print(&report),
         Err(error) => super::failed(&error),
     }

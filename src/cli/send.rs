@@ -69,8 +69,7 @@ fn parse_settlement(text: &str) -> Result<Settlement, String> {
 pub(super) fn run(args: SendArgs) -> ExitCode {
     if let (Some(authority), Some(outcome)) = (&args.settle, args.outcome) {
         let options = SettleOptions {
-            input: args.source.input,
-            templates: args.source.templates,
+            sources: args.source.into(),
             output: args.output,
             authority: authority.clone(),
             outcome,
@@ -93,8 +92,7 @@ pub(super) fn run(args: SendArgs) -> ExitCode {
         };
     }
     let options = SendOptions {
-        input: args.source.input,
-        templates: args.source.templates,
+        sources: args.source.into(),
         output: args.output,
         smtp: args.smtp,
         confirm: args.confirm,

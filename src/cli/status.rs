@@ -21,7 +21,7 @@ pub(super) struct StatusArgs {
 }
 
 pub(super) fn run(args: StatusArgs) -> ExitCode {
-    let report = match status::status(&args.source.input, &args.output, &args.source.templates) {
+    let report = match status::status(&args.source.into(), &args.output) {
         Ok(report) => report,
         Err(error) => return super::failed(&error),
     };

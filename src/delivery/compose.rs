@@ -60,7 +60,7 @@ pub(crate) fn compose(
     let publication = &prepared.publication;
     let config = &publication.config;
     let authority = &publication.authorities[index];
-    let data = letter::letter_data(publication, &prepared.statistics, index);
+    let data = letter::letter_data(publication, &prepared.statistics, &prepared.history, index);
     let data = serde_json::to_value(&data).expect("letter data serializes");
     let reissue = correction.map(|correction| ReissueWords {
         number: correction.number,

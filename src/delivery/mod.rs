@@ -97,18 +97,17 @@ impl Opened {
     /// Prepares the publication and opens its built year folder, locked: one writer, or one
     /// sender, at a time.
     fn open(
-        input: &std::path::Path,
-        templates: &std::path::Path,
+        sources: &crate::plan::Sources,
         output: &std::path::Path,
     ) -> Result<Opened, DeliveryError> {
-        let prepared = crate::plan::prepare(input, templates)?;
+        let prepared = crate::plan::prepare(sources, Some(output))?;
         let delivery = prepared
             .publication
             .config
             .delivery
             .clone()
             .ok_or_else(|| DeliveryError::NoDelivery {
-                config: input.join("publication.toml"),
+                config: sources.input.join("publication.toml"),
             })?;
         let plan = crate::plan::Plan::of(&prepared);
         let year_dir = crate::year_folder::YearFolder::path(output, &plan.year)?;

@@ -12,6 +12,7 @@ use super::{DeliveryError, Opened};
 use crate::failpoint;
 use crate::files::{self, WriteError};
 use crate::layout;
+use crate::plan::Sources;
 
 /// What `outbox` did, and what it could not do, by council.
 #[derive(Debug, Default)]
@@ -38,12 +39,8 @@ impl OutboxReport {
 }
 
 /// Writes the outbox of the publication in `input`, built under `output`.
-pub(crate) fn outbox(
-    input: &Path,
-    templates: &Path,
-    output: &Path,
-) -> Result<OutboxReport, DeliveryError> {
-    let opened = Opened::open(input, templates, output)?;
+pub(crate) fn outbox(sources: &Sources, output: &Path) -> Result<OutboxReport, DeliveryError> {
+    let opened = Opened::open(sources, output)?;
     let dir = opened.folder.join(layout::OUTBOX_DIR);
     let mut report = OutboxReport {
         dir: dir.clone(),

@@ -21,13 +21,13 @@ use super::standing::Standing;
 use super::{DeliveryError, Opened};
 use crate::files;
 use crate::plan;
+use crate::plan::Sources;
 use crate::progress::Progress;
 
 /// What `send` is asked to do.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SendOptions {
-    pub(crate) input: PathBuf,
-    pub(crate) templates: PathBuf,
+    pub(crate) sources: Sources,
     pub(crate) output: PathBuf,
     /// The server's URL; `[delivery]`'s `smtp` when not given.
     pub(crate) smtp: Option<String>,
@@ -48,8 +48,7 @@ pub(crate) struct SendOptions {
 /// What `send --settle` is asked to record.
 #[derive(Debug, Clone)]
 pub(crate) struct SettleOptions {
-    pub(crate) input: PathBuf,
-    pub(crate) templates: PathBuf,
+    pub(crate) sources: Sources,
     pub(crate) output: PathBuf,
     pub(crate) authority: String,
     pub(crate) outcome: Settlement,
@@ -154,7 +153,7 @@ pub(crate) fn send(
     options: &SendOptions,
     progress: &dyn Progress,
 ) -> Result<SendReport, DeliveryError> {
-    let mut opened = Opened::open(&options.input, &options.templates, &options.output)?;
+    let mut opened = Opened::open(&options.sources, &options.output)?;
     let test = match &options.to {
         Some(given) => Some(
             given
@@ -433,7 +432,7 @@ pub(crate) fn send(
 
 /// Records a person's decision on a council's message in doubt.
 pub(crate) fn settle(options: &SettleOptions) -> Result<Settled, DeliveryError> {
-    let mut opened = Opened::open(&options.input, &options.templates, &options.output)?;
+    let mut opened = Opened::open(&options.sources, &options.output)?;
     let index = plan::select(
         &opened.prepared.publication,
         std::slice::from_ref(&options.authority),

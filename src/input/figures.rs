@@ -172,6 +172,9 @@ pub(crate) struct Declaration {
     /// every authority and service area.
     pub(crate) groups: Vec<(String, Quantity)>,
     pub(crate) measures: Vec<Measure>,
+    /// What the year's figures should be read with (a pause in casework, a changed process): the
+    /// statistics files and the site print them with the figures, and the archive keeps them.
+    pub(crate) caveats: Vec<String>,
 }
 
 impl Declaration {
@@ -210,6 +213,8 @@ struct RawDeclaration {
     #[serde(default)]
     partitions: toml::Table,
     measures: Spanned<toml::Table>,
+    #[serde(default)]
+    caveats: Vec<String>,
 }
 
 /// A measure as written (read from its table, so without positions: [`Check`] finds them).
@@ -438,10 +443,20 @@ pub(crate) fn load(
             });
         }
     }
+    for (index, caveat) in raw.caveats.iter().enumerate() {
+        if caveat.trim().is_empty() {
+            problems.push(check.problem_at_item(
+                &["caveats"],
+                index,
+                "`caveats`: a caveat is a sentence; this one is empty".to_string(),
+            ));
+        }
+    }
     (problems.len() == before).then_some(Declaration {
         path,
         groups,
         measures,
+        caveats: raw.caveats.iter().map(|c| c.trim().to_string()).collect(),
     })
 }
 

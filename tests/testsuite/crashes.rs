@@ -517,6 +517,7 @@ fn a_second_build_on_the_same_output_stops_while_the_first_writes() {
     let mut first = paused_at(&work, &["build"], "renamed:letter");
     let second = work.run(&["build"]);
     second.assert_status(1);
+    // It stops as it reads the archive's earlier years, before it would take the lock to write.
     assert_eq!(
         second.stderr,
         format!(
@@ -555,10 +556,11 @@ fn two_reissues_into_one_archive_never_run_at_once() {
         "2021-09-02",
     ]);
     second.assert_status(1);
+    // It stops as it reads the archive's earlier years, before it would take the lock to write.
     assert_eq!(
         second.stderr,
         format!(
-            "error: another run is reading or writing `archive`; wait for it to finish (lock file `archive/.lock`)\n"
+            "error: another run is archiving into `archive`; wait for it to finish (lock file `archive/.lock`)\n"
         )
     );
     drop(first.stdin.take());

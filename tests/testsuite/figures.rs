@@ -182,3 +182,15 @@ fn a_misspelt_key_is_refused_with_a_suggestion() {
     let fixture = declaring(&format!("[group]\nx = [\"Upheld\"]\n{MEASURE}"));
     insta::assert_snapshot!("a_misspelt_table", refused(&fixture));
 }
+
+#[test]
+fn an_empty_caveat_is_refused_at_its_place() {
+    let fixture = declaring(&format!(
+        "caveats = [\"Casework was paused.\", \"  \"]\n\n\
+         [groups]\ndetailed_investigations = [\"Upheld\", \"Not upheld\"]\n{MEASURE}"
+    ));
+    assert_eq!(
+        refused(&fixture),
+        "[FIXTURE]/templates/annual-review-2021/figures.toml:1:36: `caveats`: a caveat is a sentence; this one is empty\nerror: the input has 1 problem; nothing was written\n"
+    );
+}

@@ -11,6 +11,7 @@ mod crashes;
 mod defects;
 mod delivery;
 mod figures;
+mod history;
 mod input_commentary;
 mod input_csv;
 mod input_errors;

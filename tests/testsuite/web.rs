@@ -72,7 +72,12 @@ fn page_text(html: &str) -> String {
                 }
             }
             Some(_) => {}
-            None if tag.contains("class=\"page-links\"") || tag.contains("class=\"caption\"") => {
+            // The page's own parts, which the letter does not print: its links, its caption and
+            // the council's earlier years.
+            None if tag.contains("class=\"page-links\"")
+                || tag.contains("class=\"caption\"")
+                || tag.contains("id=\"earlier-years\"") =>
+            {
                 skipping = Some((name.clone(), 1));
             }
             None => {}

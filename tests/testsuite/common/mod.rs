@@ -257,7 +257,12 @@ pub fn files_under(dir: &Path) -> Vec<String> {
 
 /// Moves the first Kent decision with `from` as its outcome to `to`.
 pub fn correct_one_kent_decision(fixture: &Fixture, from: &str, to: &str) {
-    let decisions = fixture.read("decisions.csv");
+    correct_one_kent_decision_in(&fixture.input(), from, to);
+}
+
+/// [`correct_one_kent_decision`] in the input folder `input`.
+pub fn correct_one_kent_decision_in(input: &Path, from: &str, to: &str) {
+    let decisions = std::fs::read_to_string(input.join("decisions.csv")).unwrap();
     let mut done = false;
     let corrected: Vec<String> = decisions
         .lines()
@@ -280,7 +285,7 @@ pub fn correct_one_kent_decision(fixture: &Fixture, from: &str, to: &str) {
         })
         .collect();
     assert!(done, "no Kent decision `{from}` to correct");
-    fixture.write("decisions.csv", corrected.join("\n") + "\n");
+    std::fs::write(input.join("decisions.csv"), corrected.join("\n") + "\n").unwrap();
 }
 
 /// Asserts that the manifest of a year folder is true: every entry's file exists with its size
@@ -306,7 +311,7 @@ pub fn assert_manifest_true(year_dir: &Path) {
 
 /// The tool's own bookkeeping in a year's folder, which is not part of what a build publishes:
 /// the lock, and the stamps (when each file was put in place: times differ from run to run).
-pub const BOOKKEEPING: [&str; 2] = [".lock", ".stamps.json"];
+pub const BOOKKEEPING: [&str; 3] = [".lock", ".stamps.json", ".archive-stamps.json"];
 
 /// Every file of a year's folder but the bookkeeping, with its bytes, by path.
 pub fn year_tree(year_dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -383,6 +388,9 @@ fn build_once(input: &str, name: &str) -> PathBuf {
                 .arg(templates())
                 .arg("--output")
                 .arg(&output)
+                // The first year: no earlier years, whatever the working folder holds.
+                .arg("--archive")
+                .arg(root.join(format!("{name}-{}-no-archive", std::process::id())))
                 .output()
                 .expect("the binary runs"),
         );

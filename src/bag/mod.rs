@@ -1,5 +1,9 @@
 //! The BagIt 1.0 bag of one year (RFC 8493), as this tool writes and reads it: the tag files,
-//! the checksum listings, and `history.json`, the record of what was added when.
+//! the checksum listings, and `history.json`, the record of what was added when; [`check`] holds
+//! a bag to its checksums. `archive` writes bags; `verify` and `build` (for the earlier years)
+//! read them.
+
+pub(crate) mod check;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,6 +14,8 @@ use crate::digest;
 use crate::files::{Batch, WriteError};
 
 const SOURCE_ORGANIZATION: &str = "Local Government and Social Care Ombudsman";
+/// The archive folder's lock file, beside the bags.
+pub(crate) const LOCK_FILE: &str = ".lock";
 pub(crate) const BAGIT_FILE: &str = "bagit.txt";
 pub(crate) const BAG_INFO_FILE: &str = "bag-info.txt";
 pub(crate) const HISTORY_FILE: &str = "history.json";
