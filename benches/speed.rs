@@ -16,7 +16,8 @@
 //! `bench:end` markers; the rest of that file (profiling notes) is kept.
 //!
 //! Environment: `BENCH_RUNS` (default 3) runs per case, and at least 7 of the batches side by
-//! side; `BENCH_CASES` a comma-separated subset of `national,2024-25,baseline,regen,x10,check,cli`
+//! side; `BENCH_CASES` a comma-separated subset of
+//! `national,2024-25,baseline,regen,x10,check,history,cli`
 //! (default all); `BENCH_JOBS` (default: all cores) the parallel cases' jobs; `TYPST` the typst
 //! 0.15 binary to compare with (otherwise `typst` on PATH, `~/.cargo/bin/typst`, or `cargo
 //! install typst-cli --locked --version 0.15.1`); `BENCH_BASELINE` and
@@ -124,6 +125,11 @@ fn main() -> Result<()> {
         .want("check")
         .then(|| cases::check(&bench, &fixtures))
         .transpose()?;
+    let history = if bench.want("history") {
+        cases::history(&bench, &mut notes)?
+    } else {
+        Vec::new()
+    };
     // With the CLI, our one-letter case runs in alternation with its one letter.
     let one_letter = cli
         .as_ref()
@@ -150,6 +156,7 @@ fn main() -> Result<()> {
         .chain(least.map(|least| least.case))
         .chain(x10)
         .chain(check)
+        .chain(history)
         .chain(cli_one)
         .collect();
     notes.push(format!(
@@ -275,6 +282,11 @@ impl Bench {
             .arg("--jobs")
             .arg(jobs.to_string())
             .args(extra);
+        // No earlier years unless a case gives its archive: whatever `archive/` the working
+        // folder holds stays out of the measures. (The baseline predates `--archive`.)
+        if bin == Path::new(BIN) && !extra.contains(&"--archive") {
+            cmd.arg("--archive").arg(self.tmp.join("no-archive"));
+        }
         cmd
     }
 }

@@ -286,6 +286,129 @@ pub fn check(bench: &Bench, fixtures: &Fixtures) -> Result<Case> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Every year in one place.
+
+/// Earlier years in the history case's archive.
+const EARLIER_YEARS: usize = 10;
+
+/// The 2024-25 batch with ten archived earlier years against the same batch with none, in
+/// alternation, then a build with nothing to do of each: what the history costs. The earlier
+/// years are synthetic: the 2020-21 sample under the labels 2010-11 to 2019-20, each built and
+/// archived. The ratios and the sites' sizes go into `notes`.
+pub fn history(bench: &Bench, notes: &mut Vec<String>) -> Result<Vec<Case>> {
+    let archive = bench.tmp.join("archive-ten-years");
+    let inputs = bench.tmp.join("earlier-years");
+    let built = bench.fresh_out();
+    eprintln!("bench: building and archiving {EARLIER_YEARS} earlier years");
+    for k in 0..EARLIER_YEARS {
+        let label = format!("{}-{:02}", 2010 + k, 11 + k);
+        let input = inputs.join(&label);
+        fixtures::copy_dir(&bench.y2020_21.input, &input)?;
+        let settings = input.join("publication.toml");
+        let text = fs::read_to_string(&settings)?;
+        let relabelled = text.replacen(
+            &format!("year = \"{YEAR_2020_21}\""),
+            &format!("year = \"{label}\""),
+            1,
+        );
+        ensure!(
+            relabelled != text,
+            "the 2020-21 sample's year was not found to relabel"
+        );
+        fs::write(&settings, relabelled)?;
+        let archive_arg = archive.display().to_string();
+        crate::measure::run_ok(&mut bench.build(
+            &input,
+            &built,
+            bench.jobs,
+            &["--archive", &archive_arg],
+        ))?;
+        crate::measure::run_ok(
+            Command::new(BIN)
+                .arg("archive")
+                .arg("--input")
+                .arg(&input)
+                .arg("--templates")
+                .arg(&bench.templates)
+                .arg("--output")
+                .arg(&built)
+                .arg("--archive")
+                .arg(&archive),
+        )?;
+    }
+    let input = &bench.y2024_25.input;
+    let letters = fixtures::count_authorities(input)?;
+    let with = vec!["--archive".to_string(), archive.display().to_string()];
+    let (with_out, without_out) = (
+        bench.tmp.join("history-with"),
+        bench.tmp.join("history-without"),
+    );
+    // A build of 2024-25 into `out` with `extra` arguments; from scratch when `fresh`.
+    let build = |extra: Vec<String>, out: PathBuf, fresh: bool| {
+        move |_: usize| {
+            if fresh {
+                let _ = fs::remove_dir_all(&out);
+            }
+            let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+            measure(&mut bench.build(input, &out, bench.jobs, &extra))
+        }
+    };
+    let batches = alternate(
+        bench.runs,
+        vec![
+            Alternate {
+                name: format!(
+                    "2024-25 batch, {EARLIER_YEARS} archived years, --jobs {}",
+                    bench.jobs
+                ),
+                letters,
+                run: Box::new(build(with.clone(), with_out.clone(), true)),
+            },
+            Alternate {
+                name: format!("2024-25 batch, no archive, --jobs {}", bench.jobs),
+                letters,
+                run: Box::new(build(Vec::new(), without_out.clone(), true)),
+            },
+        ],
+    )?;
+    let rebuilds = alternate(
+        one_letter_runs(bench),
+        vec![
+            Alternate {
+                name: format!("2024-25 build with nothing to do, {EARLIER_YEARS} archived years"),
+                letters: 0,
+                run: Box::new(build(with, with_out.clone(), false)),
+            },
+            Alternate {
+                name: "2024-25 build with nothing to do, no archive".to_string(),
+                letters: 0,
+                run: Box::new(build(Vec::new(), without_out.clone(), false)),
+            },
+        ],
+    )?;
+    let batch_ratio = crate::measure::pair_ratios(&batches[0], &batches[1]);
+    let rebuild_ratio = crate::measure::pair_ratios(&rebuilds[0], &rebuilds[1]);
+    let (site_with, site_without) = (
+        fixtures::size_of(&with_out.join(YEAR_2024_25).join("site"))?,
+        fixtures::size_of(&without_out.join(YEAR_2024_25).join("site"))?,
+    );
+    notes.push(format!(
+        "History: the 2024-25 batch with {EARLIER_YEARS} archived years (synthetic: the 2020-21 sample relabelled) took {:.2}× the wall time of the same batch with none (median of {} alternating rounds; range {:.2}–{:.2}); a build with nothing to do took {:.2}× (range {:.2}–{:.2}). The site is {:.1} MB with the history ({} earlier letters copied in) and {:.1} MB without.",
+        batch_ratio.median,
+        bench.runs,
+        batch_ratio.min,
+        batch_ratio.max,
+        rebuild_ratio.median,
+        rebuild_ratio.min,
+        rebuild_ratio.max,
+        site_with as f64 / 1e6,
+        EARLIER_YEARS * fixtures::count_authorities(&bench.y2020_21.input)?,
+        site_without as f64 / 1e6,
+    ));
+    Ok(batches.into_iter().chain(rebuilds).collect())
+}
+
+// ---------------------------------------------------------------------------------------------
 // The typst CLI.
 
 /// The typst CLI and a project folder per letter of each year that runs
@@ -387,6 +510,10 @@ pub struct Least {
 /// The least-regeneration case's name.
 pub const LEAST_NAME: &str =
     "least a regeneration must do: start, input, template, Kent's PDF alone (fresh process)";
+/// A folder that does not exist, as the archive of the in-process measures: the sample's first
+/// year, with no earlier years.
+const NO_ARCHIVE: &str = "target/bench-no-archive";
+
 /// The argument that makes the bench binary do the least a regeneration must do, in a process of
 /// its own; the next argument is the file to add the compile's seconds to.
 pub const LEAST_CHILD: &str = "--least-regeneration-child";
@@ -399,6 +526,7 @@ pub fn least_child(compiles: &Path) -> Result<()> {
     let compile = annual_review::bench::least_regeneration(
         &root.join("input"),
         &root.join("typst-templates"),
+        &root.join(NO_ARCHIVE),
         KENT,
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -572,7 +700,8 @@ fn evict_as_a_worker_does(i: usize) {
 fn measure_floor(input: &Path, templates: &Path) -> Result<Floor> {
     use typst::comemo::evict;
     evict(0);
-    let letters = Letters::load(input, templates).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let letters = Letters::load(input, templates, &Path::new(ROOT).join(NO_ARCHIVE))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let kent = letters
         .index_of(KENT)
         .context("Kent is not in the sample")?;

@@ -191,7 +191,7 @@ fn make_million(halves: &Path, out: &Path) -> Result<()> {
     Ok(())
 }
 
-fn count_authorities(input: &Path) -> Result<usize> {
+pub fn count_authorities(input: &Path) -> Result<usize> {
     let text = fs::read_to_string(input.join("authorities.csv"))?;
     Ok(text.lines().skip(1).filter(|l| !l.is_empty()).count())
 }
@@ -332,7 +332,7 @@ pub fn without_web(bench: &Bench) -> Result<PathBuf> {
     Ok(templates)
 }
 
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+pub fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
@@ -344,6 +344,20 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The bytes of every file under `dir`.
+pub fn size_of(dir: &Path) -> Result<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        total += if entry.file_type()?.is_dir() {
+            size_of(&entry.path())?
+        } else {
+            entry.metadata()?.len()
+        };
+    }
+    Ok(total)
 }
 
 /// The tool as it was before the work being measured: a binary built from an earlier commit
