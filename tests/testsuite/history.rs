@@ -110,6 +110,16 @@ fn kents_page_links_both_years_letters_and_shows_its_figures_by_year() {
         &text,
         "2024-25: Our investigation process changed in 2022-23",
     );
+    // A chart for each measure with a figure in both years, read out as the table says it; none
+    // for upheld decisions per 100,000 residents, which 2020-21 did not report.
+    for chart in [
+        "Upheld rate: 2020-21 74%, average 71%; 2024-25 83%, average 89%",
+        "Compliance rate: 2020-21 100%, average 100%; 2024-25 100%, average 100%",
+        "Satisfactory remedy rate: 2020-21 13%, average 8%; 2024-25 6%, average 10%",
+    ] {
+        assert_contains(&html, &format!(r#"<div role="img" aria-label="{chart}">"#));
+    }
+    assert_eq!(html.matches(r#"<figure class="history-chart">"#).count(), 3);
     // The letter data carries the same history, for a template to print "last year".
     let data = run(
         root,
