@@ -85,15 +85,7 @@ pub mod bench {
         archive: &Path,
         code: &str,
     ) -> Result<Duration, String> {
-        let prepared = plan::prepare(
-            &plan::Sources {
-                input: input.to_path_buf(),
-                templates: templates.to_path_buf(),
-                archive: archive.to_path_buf(),
-            },
-            None,
-        )
-        .map_err(|e| e.to_string())?;
+        let prepared = prepare(input, templates, archive)?;
         // Found as `build --authority` finds it.
         let index =
             plan::select(&prepared.publication, &[code.to_string()]).map_err(|e| e.to_string())?[0];
@@ -105,6 +97,16 @@ pub mod bench {
         Ok(started.elapsed())
     }
 
+    /// The publication in `input` prepared as every command prepares it, with no output folder.
+    fn prepare(input: &Path, templates: &Path, archive: &Path) -> Result<plan::Prepared, String> {
+        let sources = plan::Sources {
+            input: input.to_path_buf(),
+            templates: templates.to_path_buf(),
+            archive: archive.to_path_buf(),
+        };
+        plan::prepare(&sources, None).map_err(|e| e.to_string())
+    }
+
     /// A prepared publication whose documents can be compiled one by one.
     pub struct Letters {
         prepared: plan::Prepared,
@@ -113,15 +115,7 @@ pub mod bench {
 
     impl Letters {
         pub fn load(input: &Path, templates: &Path, archive: &Path) -> Result<Letters, String> {
-            let prepared = plan::prepare(
-                &plan::Sources {
-                    input: input.to_path_buf(),
-                    templates: templates.to_path_buf(),
-                    archive: archive.to_path_buf(),
-                },
-                None,
-            )
-            .map_err(|e| e.to_string())?;
+            let prepared = prepare(input, templates, archive)?;
             let plan = Plan::of(&prepared);
             Ok(Letters { prepared, plan })
         }

@@ -1003,15 +1003,16 @@ fn the_configured_server_a_password_file_and_a_limit() {
     let password = fixture.dir.path().join("smtp-password");
     std::fs::write(&password, format!("{PASSWORD}\n")).unwrap();
     let ca = server.ca_file().display().to_string();
+    let credentials = [
+        ("ANNUAL_REVIEW_SMTP_USERNAME", USER),
+        (
+            "ANNUAL_REVIEW_SMTP_PASSWORD_FILE",
+            password.to_str().unwrap(),
+        ),
+    ];
     let run = fixture.run_with_env(
         &["send", "--ca-file", &ca, "--confirm", "--limit", "2"],
-        &[
-            ("ANNUAL_REVIEW_SMTP_USERNAME", USER),
-            (
-                "ANNUAL_REVIEW_SMTP_PASSWORD_FILE",
-                password.to_str().unwrap(),
-            ),
-        ],
+        &credentials,
     );
     run.assert_status(0);
     assert_eq!(
@@ -1029,13 +1030,7 @@ fn the_configured_server_a_password_file_and_a_limit() {
     std::fs::write(&password, "wrong").unwrap();
     let refused = fixture.run_with_env(
         &["send", "--ca-file", &ca, "--confirm", "--limit", "2"],
-        &[
-            ("ANNUAL_REVIEW_SMTP_USERNAME", USER),
-            (
-                "ANNUAL_REVIEW_SMTP_PASSWORD_FILE",
-                password.to_str().unwrap(),
-            ),
-        ],
+        &credentials,
     );
     refused.assert_status(1);
     assert_contains(
