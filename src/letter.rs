@@ -452,11 +452,7 @@ impl LetterData {
                     Some(YearFigure {
                         key: key.clone(),
                         words: measure.measure.words.clone(),
-                        kind: match measure.measure.kind {
-                            MeasureKind::Rate { .. } => "rate",
-                            MeasureKind::PerResidents { .. } => "per-residents",
-                        }
-                        .to_string(),
+                        kind: measure.measure.kind.label().to_string(),
                         shown: figure.value().shown,
                         average: figure.average(),
                     })

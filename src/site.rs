@@ -8,7 +8,7 @@ use chrono::Datelike;
 use serde::Serialize;
 
 use crate::history::History;
-use crate::input::{AuthorityType, MeasureKind, Publication, PublicationConfig};
+use crate::input::{AuthorityType, Publication, PublicationConfig};
 use crate::layout::{self, Edition, STATISTICS_CSV, STATISTICS_JSON};
 use crate::letter::{self, GroupFigure, Named, Period};
 use crate::stats::Statistics;
@@ -128,10 +128,7 @@ pub(crate) fn index_data(
             .map(|m| MeasureName {
                 key: &m.key,
                 words: &m.words,
-                kind: match m.kind {
-                    MeasureKind::Rate { .. } => "rate",
-                    MeasureKind::PerResidents { .. } => "per-residents",
-                },
+                kind: m.kind.label(),
             })
             .collect(),
         groups: AuthorityType::ALL

@@ -234,10 +234,7 @@ fn json(publication: &Publication, statistics: &Statistics) -> Vec<u8> {
             .map(|measure| MeasureEntry {
                 key: &measure.measure.key,
                 words: &measure.measure.words,
-                kind: match measure.measure.kind {
-                    MeasureKind::Rate { .. } => "rate",
-                    MeasureKind::PerResidents { .. } => "per-residents",
-                },
+                kind: measure.measure.kind.label(),
             })
             .collect(),
         caveats: &publication.declaration.caveats,

@@ -151,6 +151,17 @@ pub(crate) enum MeasureKind {
     PerResidents { per: u64 },
 }
 
+impl MeasureKind {
+    /// The kind as the site's data, the statistics files and the letter's history name it:
+    /// `rate` or `per-residents`.
+    pub(crate) fn label(&self) -> &'static str {
+        match self {
+            MeasureKind::Rate { .. } => "rate",
+            MeasureKind::PerResidents { .. } => "per-residents",
+        }
+    }
+}
+
 /// One declared measure.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Measure {
