@@ -16,9 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::bag::check::{self, Finding};
-use crate::bag::{
-    BAGIT_FILE, Bag, BagError, LOCK_FILE, PAYLOAD_MANIFEST, TAG_MANIFEST, parse_checksums,
-};
+use crate::bag::{BAGIT_FILE, Bag, BagError, LOCK_FILE};
 use crate::exit::{self, Exit};
 use crate::files::{self, Lock, LockError, WriteError};
 use crate::layout;
@@ -33,47 +31,14 @@ pub(crate) struct History {
 }
 
 /// The archived bags as they were when last found to hold: for each bag, a fingerprint of the
-/// size, times and inode of every file it lists, with its checksum. A bag whose fingerprint is
+/// size, times and inode of every file it lists, with its checksum
+/// ([`check::check_unless_seen`]). A bag whose fingerprint is
 /// unchanged has had none of its files written, renamed over or replaced since, and is not read
 /// again, as the year folder's own stamps spare reading its files; the rest of its check (the
 /// listings, extra files, links, Payload-Oxum) is made every time. (`verify` always reads every
 /// file.) Only a cache: lost or unreadable, every bag is read whole.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Seen(BTreeMap<String, String>);
-
-/// The fingerprint of the files `bag` lists (path and SHA-256, in the listings' order) as they
-/// are now; `None` when a listing cannot be read or a file cannot be looked at (the check
-/// reports it).
-fn fingerprint(bag: &Path) -> Option<String> {
-    let mut lines = String::new();
-    for listing in [PAYLOAD_MANIFEST, TAG_MANIFEST] {
-        let text = std::fs::read_to_string(bag.join(listing)).ok()?;
-        for (relative, sha) in parse_checksums(&text).ok()? {
-            let metadata = std::fs::symlink_metadata(bag.join(&relative)).ok()?;
-            #[cfg(unix)]
-            let (changed, inode) = {
-                use std::os::unix::fs::MetadataExt;
-                (
-                    i128::from(metadata.ctime()) * 1_000_000_000
-                        + i128::from(metadata.ctime_nsec()),
-                    metadata.ino(),
-                )
-            };
-            #[cfg(not(unix))]
-            let (changed, inode) = (0i128, 0u64);
-            let modified = metadata
-                .modified()
-                .ok()
-                .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(-1, |since| since.as_nanos() as i128);
-            lines.push_str(&format!(
-                "{sha} {} {modified} {changed} {inode} {relative}\n",
-                metadata.len()
-            ));
-        }
-    }
-    Some(crate::digest::sha256(lines.as_bytes()))
-}
 
 impl Seen {
     /// The stamps kept in the year folder `year_dir`; none when there are none or they cannot be
@@ -219,9 +184,7 @@ pub(crate) fn read(
                 return Ok(None);
             }
             let key = bag.to_string_lossy().into_owned();
-            let now = fingerprint(bag);
-            let unchanged = now.is_some() && seen.0.get(&key) == now.as_ref();
-            let report = check::check_with(bag, unchanged);
+            let (report, now) = check::check_unless_seen(bag, seen.0.get(&key).map(String::as_str));
             if !report.findings.is_empty() {
                 return Err(HistoryError::Damaged {
                     findings: report.findings.iter().map(describe).collect(),

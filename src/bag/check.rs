@@ -2,7 +2,7 @@
 //! links and special files, and its Payload-Oxum. `annual-review verify` reports it; `build`
 //! refuses an archived year whose bag does not hold.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::{BAG_INFO_FILE, PAYLOAD_MANIFEST, TAG_MANIFEST};
@@ -43,57 +43,65 @@ pub(crate) struct BagReport {
 
 /// Checks the bag at `bag`, hashing every file it lists.
 pub(crate) fn check(bag: &Path) -> BagReport {
-    check_with(bag, false)
+    check_unless_seen(bag, None).0
 }
 
-/// [`check`]; with `listed_unchanged`, the files the bag lists are known to be the regular files
-/// that were found to hold before, untouched since (the caller looked at every one), and are
-/// neither looked at nor read again. Everything else is checked: the listings, the paths they
-/// name, files they do not list, links, the Payload-Oxum.
-pub(crate) fn check_with(bag: &Path, listed_unchanged: bool) -> BagReport {
+/// [`check`], and the bag's fingerprint now: the size, times and inode of every file its
+/// listings name, with the path and checksum listed for it (`None` when a listing cannot be read
+/// or a listed file is not a regular file). When the fingerprint equals `seen`, the one taken
+/// when the bag last held, none of its files was written, renamed over or replaced since, and
+/// the listed files are not read again. Everything else is checked every time: the listings, the
+/// paths they name, files they do not list, links, the Payload-Oxum. The one walk of the bag
+/// that checks those also gives the fingerprint, so each file is looked at once.
+pub(crate) fn check_unless_seen(bag: &Path, seen: Option<&str>) -> (BagReport, Option<String>) {
     let mut findings = Vec::new();
+    // Each listed file: its path in the bag, as listed, and its checksum.
+    let mut entries: Vec<(PathBuf, String, String)> = Vec::new();
+    let mut listings_read = true;
     let mut files_checked = 0;
     // Hashed, not ordered: a bag of ten thousand files is compared path by path otherwise.
     let mut listed: HashSet<PathBuf> = HashSet::new();
     for listing in [PAYLOAD_MANIFEST, TAG_MANIFEST] {
         let path = bag.join(listing);
         listed.insert(path.clone());
-        let entries = match std::fs::read_to_string(&path).map(|text| super::parse_checksums(&text))
-        {
-            Ok(Ok(entries)) => entries,
-            Ok(Err(line)) => {
-                findings.push(Finding::Invalid {
-                    path,
-                    reason: format!("line {line} is not `<sha256> <path>`"),
-                });
-                continue;
-            }
-            Err(error) => {
-                findings.push(Finding::Invalid {
-                    path,
-                    reason: error.to_string(),
-                });
-                continue;
-            }
-        };
-        for (relative, sha) in entries {
-            files_checked += 1;
-            let file = match files::contained(bag, &relative) {
-                Ok(file) => file,
+        let listing_entries =
+            match std::fs::read_to_string(&path).map(|text| super::parse_checksums(&text)) {
+                Ok(Ok(entries)) => entries,
+                Ok(Err(line)) => {
+                    findings.push(Finding::Invalid {
+                        path,
+                        reason: format!("line {line} is not `<sha256> <path>`"),
+                    });
+                    listings_read = false;
+                    continue;
+                }
                 Err(error) => {
                     findings.push(Finding::Invalid {
-                        path: path.clone(),
-                        reason: format!("it lists a path outside the bag: {error}"),
+                        path,
+                        reason: error.to_string(),
                     });
+                    listings_read = false;
                     continue;
                 }
             };
-            if !listed_unchanged && let Some(finding) = check_file(&file, &sha) {
-                findings.push(finding);
+        for (relative, sha) in listing_entries {
+            files_checked += 1;
+            match files::contained(bag, &relative) {
+                Ok(file) => {
+                    listed.insert(file.clone());
+                    entries.push((file, relative, sha));
+                }
+                Err(error) => findings.push(Finding::Invalid {
+                    path: path.clone(),
+                    reason: format!("it lists a path outside the bag: {error}"),
+                }),
             }
-            listed.insert(file);
         }
     }
+    // What is wrong with the listed files goes here, before what the walk finds.
+    let listed_findings_at = findings.len();
+    // The regular files found, with what the fingerprint takes of each.
+    let mut stamps: HashMap<PathBuf, String> = HashMap::new();
     let mut payload = (0u64, 0u64);
     for entry in walkdir::WalkDir::new(bag).sort_by_file_name().into_iter() {
         let entry = match entry {
@@ -109,7 +117,7 @@ pub(crate) fn check_with(bag: &Path, listed_unchanged: bool) -> BagReport {
         let path = entry.path();
         let kind = entry.file_type();
         if entry.path_is_symlink() {
-            // A listed link was already reported by `check_file`.
+            // A listed link is reported by `check_file`.
             if !listed.contains(path) {
                 findings.push(Finding::NotAFile {
                     path: path.to_path_buf(),
@@ -119,12 +127,15 @@ pub(crate) fn check_with(bag: &Path, listed_unchanged: bool) -> BagReport {
             continue;
         }
         if kind.is_file() {
+            let metadata = entry.metadata().ok();
             if path.starts_with(bag.join("data")) {
-                payload.0 += entry.metadata().map_or(0, |m| m.len());
+                payload.0 += metadata.as_ref().map_or(0, |m| m.len());
                 payload.1 += 1;
             }
             if !listed.contains(path) {
                 findings.push(Finding::Extra(path.to_path_buf()));
+            } else if let Some(metadata) = metadata {
+                stamps.insert(path.to_path_buf(), stamp(&metadata));
             }
         } else if !kind.is_dir() {
             findings.push(Finding::NotAFile {
@@ -132,6 +143,22 @@ pub(crate) fn check_with(bag: &Path, listed_unchanged: bool) -> BagReport {
                 what: "a special file",
             });
         }
+    }
+    let fingerprint = listings_read
+        .then(|| {
+            let mut lines = String::new();
+            for (file, relative, sha) in &entries {
+                lines.push_str(&format!("{sha} {} {relative}\n", stamps.get(file)?));
+            }
+            Some(digest::sha256(lines.as_bytes()))
+        })
+        .flatten();
+    if seen.is_none() || fingerprint.as_deref() != seen {
+        let wrong: Vec<Finding> = entries
+            .iter()
+            .filter_map(|(file, _, sha)| check_file(file, sha))
+            .collect();
+        findings.splice(listed_findings_at..listed_findings_at, wrong);
     }
     let info = bag.join(BAG_INFO_FILE);
     match std::fs::read_to_string(&info)
@@ -155,11 +182,34 @@ pub(crate) fn check_with(bag: &Path, listed_unchanged: bool) -> BagReport {
             reason: "it has no Payload-Oxum".to_string(),
         }),
     }
-    BagReport {
+    let report = BagReport {
         bag: bag.to_path_buf(),
         files_checked,
         findings,
-    }
+    };
+    (report, fingerprint)
+}
+
+/// What the fingerprint takes of a file: its size, modification and change times, and inode. A
+/// write, a rename over it or a replacement changes one of them (the change time cannot be set
+/// back by a program).
+fn stamp(metadata: &std::fs::Metadata) -> String {
+    #[cfg(unix)]
+    let (changed, inode) = {
+        use std::os::unix::fs::MetadataExt;
+        (
+            i128::from(metadata.ctime()) * 1_000_000_000 + i128::from(metadata.ctime_nsec()),
+            metadata.ino(),
+        )
+    };
+    #[cfg(not(unix))]
+    let (changed, inode) = (0i128, 0u64);
+    let modified = metadata
+        .modified()
+        .ok()
+        .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(-1, |since| since.as_nanos() as i128);
+    format!("{} {modified} {changed} {inode}", metadata.len())
 }
 
 /// What is wrong with a listed file, if anything.
